@@ -1,6 +1,11 @@
 import type { CAC } from "cac";
+import { registerAccountCommands } from "./accounts.ts";
+import { registerConfigCommands } from "./config.ts";
+import { registerDoctorCommand } from "./doctor.ts";
+import { registerLicenseCommands } from "./license.ts";
+import { registerStartCommand } from "./start.ts";
 
 /** Each command module adds its commands to the CLI. */
 export type RegisterCommands = (cli: CAC) => void;
 
-export const commands: RegisterCommands[] = [];
+export const commands: RegisterCommands[] = [registerConfigCommands, registerLicenseCommands, registerAccountCommands, registerStartCommand, registerDoctorCommand];

@@ -21,7 +21,7 @@ const PREFIX = "CF1";
 const text = new TextEncoder();
 
 async function importPublicKey(base64url: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", decodeBase64urlIgnorePadding(base64url), { name: "Ed25519" }, false, ["verify"]);
+  return crypto.subtle.importKey("raw", decodeBase64urlIgnorePadding(base64url) as Uint8Array<ArrayBuffer>, { name: "Ed25519" }, false, ["verify"]);
 }
 
 export function expiryTime(payload: LicensePayload): number {
@@ -56,7 +56,7 @@ export async function verifyLicense(key: string, publicKey: string, now = Date.n
 
 /** Vendor side: signs a payload with an Ed25519 private key (PKCS#8, base64url). */
 export async function signLicense(payload: LicensePayload, privateKeyPkcs8: string): Promise<string> {
-  const key = await crypto.subtle.importKey("pkcs8", decodeBase64urlIgnorePadding(privateKeyPkcs8), { name: "Ed25519" }, false, ["sign"]);
+  const key = await crypto.subtle.importKey("pkcs8", decodeBase64urlIgnorePadding(privateKeyPkcs8) as Uint8Array<ArrayBuffer>, { name: "Ed25519" }, false, ["sign"]);
   const body = encodeBase64urlNoPadding(text.encode(JSON.stringify(payload)));
   const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key, text.encode(`${PREFIX}.${body}`)));
   return `${PREFIX}.${body}.${encodeBase64urlNoPadding(signature)}`;

@@ -1,0 +1,36 @@
+import { Hono } from "hono";
+import { adminRoutes } from "./admin/routes.ts";
+import { accountApi } from "./auth/api.ts";
+import { authRoutes } from "./auth/routes.ts";
+import { dashboardRoutes } from "./dashboard/routes.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { csrf } from "./http/csrf.ts";
+import type { AppEnv } from "./http/env.ts";
+import { identify } from "./http/identify.ts";
+import { GuardedRoutes, wantsJson } from "./http/routes.ts";
+import { securityHeaders } from "./http/security-headers.ts";
+import type { Services } from "./services.ts";
+import { staticRoutes } from "./static/routes.ts";
+
+/** Builds the web app from its services. Runtime-neutral: web Request/Response only. */
+export function createApp(s: Services) {
+  const app = new Hono<AppEnv>();
+  app.use(securityHeaders(s));
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    if (c.res.status >= 500) s.log.error("request.failed", { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+  app.use(identify(s));
+  app.use(csrf(s));
+
+  const routes = new GuardedRoutes(app);
+  for (const add of [healthRoutes, staticRoutes, authRoutes, accountApi, dashboardRoutes, adminRoutes]) add(routes, s);
+
+  app.notFound((c) => (wantsJson(c) ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404) : c.text("Not found", 404)));
+  app.onError((err, c) => {
+    s.log.error("request.error", { method: c.req.method, path: c.req.path, error: err.message, stack: err.stack });
+    return wantsJson(c) ? c.json({ error: "internal error; see the server log" }, 500) : c.text("Internal error; see the server log", 500);
+  });
+  return { app, rules: routes.rules };
+}

@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Context } from "hono";
+import Docker from "dockerode";
+import { loadAssets } from "./assets.ts";
+import { ApiKeys } from "./auth/api-keys.ts";
+import { Sessions } from "./auth/sessions.ts";
+import { loginThrottles } from "./auth/throttle.ts";
+import { Users } from "./auth/users.ts";
+import { ConfigStore } from "./config/config.ts";
+import { homePaths } from "./config/home.ts";
+import { Database } from "./db/database.ts";
+import { migrate } from "./db/migrate.ts";
+import { loadMigrations } from "./db/migrations.ts";
+import { VENDOR_PUBLIC_KEY } from "./license/license.ts";
+import { licenseFile } from "./license/file.ts";
+import { LicenseService } from "./license/store.ts";
+import type { Logger } from "./log.ts";
+import type { DockerStatus, Services } from "./services.ts";
+import { loadTemplates } from "./views/load.ts";
+import { Views } from "./views/views.ts";
+
+export interface RuntimeOptions {
+  home: string;
+  env?: Record<string, string | undefined>;
+  log: Logger;
+  clientAddress: (c: Context) => string;
+  now?: () => number;
+}
+
+/** The server's secret (CSRF signing, later secret encryption); made once per installation. */
+export function loadSecret(path: string): Uint8Array {
+  try {
+    const hex = readFileSync(path, "utf8").trim();
+    if (/^[0-9a-f]{64}$/.test(hex)) return Buffer.from(hex, "hex");
+    throw new Error(`${path} is not 64 hex characters; delete it to have a new one made (signs everyone out)`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const secret = randomBytes(32);
+  writeFileSync(path, secret.toString("hex") + "\n", { mode: 0o600, flag: "wx" });
+  return secret;
+}
+
+export async function openDatabase(path: string): Promise<Database> {
+  const db = Database.open(path);
+  await db.run("PRAGMA foreign_keys = ON");
+  await db.run("PRAGMA journal_mode = WAL").catch(() => undefined);
+  await db.run("PRAGMA busy_timeout = 5000");
+  await migrate(db, await loadMigrations());
+  return db;
+}
+
+export function licenseService(home: string, env: Record<string, string | undefined>, now?: () => number): LicenseService {
+  return new LicenseService(licenseFile(homePaths(home).license), env.CODERFLOW_LICENSE_PUBLIC_KEY || VENDOR_PUBLIC_KEY, now);
+}
+
+/** Account services over an open database: what both the CLI and the server use. */
+export function accountServices(db: Database, license: LicenseService, now: () => number = Date.now) {
+  return {
+    users: new Users(db, license, now),
+    sessions: new Sessions(db, now),
+    apiKeys: new ApiKeys(db, now),
+  };
+}
+
+export function dockerStatus(docker = new Docker()): { ping(): Promise<DockerStatus> } {
+  return {
+    async ping() {
+      try {
+        const version = await docker.version();
+        return { ok: true, version: version.Version };
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        const reason = e.code === "ENOENT" ? "no Docker socket (is the Docker daemon installed and running?)" : e.code === "EACCES" ? "permission denied on the Docker socket (add this user to the docker group)" : e.message;
+        return { ok: false, error: reason };
+      }
+    },
+  };
+}
+
+/** Opens an installation's state and wires the services the web app runs on. */
+export async function openServices(opts: RuntimeOptions): Promise<Services> {
+  const env = opts.env ?? process.env;
+  const now = opts.now ?? Date.now;
+  const paths = homePaths(opts.home);
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  const config = new ConfigStore(paths.config, env);
+  const db = await openDatabase(paths.database);
+  const license = licenseService(opts.home, env, now);
+  const [templates, assets] = await Promise.all([loadTemplates(), loadAssets()]);
+  const publicUrl = config.get("public_url") as string | undefined;
+  return {
+    db,
+    license,
+    ...accountServices(db, license, now),
+    throttles: loginThrottles(now),
+    docker: dockerStatus(),
+    views: new Views(templates),
+    assets,
+    log: opts.log,
+    secret: loadSecret(paths.secretKey),
+    secureCookies: Boolean(config.get("ssl_cert_path") && config.get("ssl_key_path")) || Boolean(publicUrl?.startsWith("https:")),
+    frameAncestors: String(config.get("frame_ancestors")),
+    trustProxy: config.get("trust_proxy") === "true",
+    publicUrl,
+    clientAddress: opts.clientAddress,
+    now,
+  };
+}

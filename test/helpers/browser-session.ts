@@ -1,0 +1,44 @@
+/**
+ * A cookie-keeping HTTP client that submits forms the way a browser without
+ * JavaScript would: it reads the CSRF token from the last page it loaded.
+ */
+export class FormClient {
+  cookies = new Map<string, string>();
+  csrf = "";
+
+  constructor(readonly base: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
+    const res = await fetch(new URL(path, this.base), { ...init, headers, redirect: "manual" });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      const expired = attrs.some((a) => /max-age=0\b/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split("=")[1]) < Date.now()));
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  async page(path: string): Promise<{ res: Response; html: string }> {
+    const res = await this.request(path);
+    const html = await res.text();
+    const token = html.match(/name="_csrf" value="([^"]+)"/);
+    if (token) this.csrf = token[1];
+    return { res, html };
+  }
+
+  async submit(path: string, fields: Record<string, string>, opts: { csrf?: string | null } = {}): Promise<Response> {
+    const body = new URLSearchParams(fields);
+    const token = opts.csrf === undefined ? this.csrf : opts.csrf;
+    if (token !== null) body.set("_csrf", token);
+    return this.request(path, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+  }
+
+  async login(username: string, password: string): Promise<Response> {
+    await this.page("/login");
+    return this.submit("/login", { username, password, next: "/" });
+  }
+}
