@@ -9,9 +9,21 @@ import { clearCookie, writeCookie } from "../http/cookies.ts";
 import { SESSION_COOKIE } from "../http/identify.ts";
 import { formFields, render } from "../http/render.ts";
 
-/** Only paths on this server: an open redirect would turn the login page into a phishing aid. */
+const LOCAL_ORIGIN = "http://local.invalid";
+
+/**
+ * Only paths on this server: an open redirect would turn the login page into a phishing aid.
+ * Parsed as a browser reads the Location header, which drops tabs and newlines ("/\t/evil")
+ * and treats "\\" as "/", so no spelling of "//host" gets through.
+ */
 function safeNext(next: string | undefined): string {
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+  if (!next?.startsWith("/")) return "/";
+  try {
+    const url = new URL(next, LOCAL_ORIGIN);
+    return url.origin === LOCAL_ORIGIN ? url.pathname + url.search + url.hash : "/";
+  } catch {
+    return "/";
+  }
 }
 
 function clientKey(c: Context<AppEnv>, s: Services): string {
@@ -41,17 +53,20 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
       s.log.warn("login.throttled", { username, address });
       return fail(`Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} seconds.`, 429);
     }
+    // Counted as failed until the password checks out: were it counted after the slow hash,
+    // a burst of parallel guesses would all pass the check above.
+    s.throttles.account.fail(accountKey);
+    s.throttles.address.fail(address);
     const user = username ? await s.users.byUsername(username) : undefined;
     const hash = user && !user.disabled ? await s.users.passwordHash(user.id) : undefined;
     // Verify even for unknown users, so response time does not reveal which usernames exist.
     const ok = await verifyPassword(form.password ?? "", hash ?? DUMMY_HASH);
     if (!user || !hash || !ok) {
-      s.throttles.account.fail(accountKey);
-      s.throttles.address.fail(address);
       s.log.warn("login.failed", { username, address });
       return fail("Wrong username or password, or the account is disabled.", 401);
     }
     s.throttles.account.succeed(accountKey);
+    s.throttles.address.forgive(address);
     const { token, session } = await s.sessions.create(user.id);
     writeCookie(c, s, SESSION_COOKIE, token, new Date(session.expiresAt));
     s.log.info("login", { username: user.username, address });

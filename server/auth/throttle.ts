@@ -45,6 +45,14 @@ export class Throttle {
     this.#entries.delete(key);
   }
 
+  /** Takes back one failure that was counted before the attempt turned out to succeed. */
+  forgive(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    entry.failures = Math.max(0, entry.failures - 1);
+    if (entry.failures < this.rule.maxFailures) entry.blockedUntil = 0;
+  }
+
   #prune(now: number): void {
     for (const [key, entry] of this.#entries) {
       if (entry.blockedUntil < now && now - entry.windowStart > this.rule.windowMs) this.#entries.delete(key);

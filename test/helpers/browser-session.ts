@@ -1,3 +1,6 @@
+import { SESSION_COOKIE } from "../../server/http/identify.ts";
+import type { TestServer } from "./server.ts";
+
 /**
  * A cookie-keeping HTTP client that submits forms the way a browser without
  * JavaScript would: it reads the CSRF token from the last page it loaded.
@@ -37,8 +40,25 @@ export class FormClient {
     return this.request(path, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } });
   }
 
+  /** Sends `token` as the session cookie from now on (plain HTTP: no __Host- prefix). */
+  useSession(token: string): void {
+    this.cookies.set(SESSION_COOKIE, token);
+  }
+
+  get sessionToken(): string | undefined {
+    return this.cookies.get(SESSION_COOKIE);
+  }
+
   async login(username: string, password: string): Promise<Response> {
     await this.page("/login");
     return this.submit("/login", { username, password, next: "/" });
   }
+}
+
+/** A client signed in as `username` without the login form, holding a CSRF token from its account page. */
+export async function signedInClient(server: TestServer, username: string): Promise<FormClient> {
+  const client = new FormClient(server.url);
+  client.useSession(await server.session(username));
+  await client.page("/account");
+  return client;
 }

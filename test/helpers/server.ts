@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "../../server/log.ts";
 import { startNodeServer } from "../../server/node.ts";
+import type { Database } from "../../server/db/database.ts";
 import { accountServices, licenseService, openDatabase } from "../../server/runtime.ts";
+
+/** The account services and the database they write to, over the server's own database file. */
+export type Accounts = ReturnType<typeof accountServices> & { db: Database };
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), "coderflow-test-"));
@@ -15,6 +19,10 @@ export interface TestServer {
   env: Record<string, string>;
   createUser(username: string, role: "admin" | "developer" | "viewer", password?: string): Promise<{ id: number; username: string; password: string }>;
   apiKey(username: string, name?: string): Promise<string>;
+  /** Works on the server's database file directly: for states the UI cannot reach quickly (an expired session). */
+  accounts<T>(work: (a: Accounts) => Promise<T>): Promise<T>;
+  /** A session token made without the login form, where sign-in (and its scrypt cost) is not what is tested. */
+  session(username: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -23,10 +31,10 @@ export async function startTestServer(opts: { env?: Record<string, string>; home
   const home = opts.home ?? tempHome();
   const env = { ...process.env, CODERFLOW_HOME: home, CODERFLOW_SERVER_HOST: "127.0.0.1", ...opts.env } as Record<string, string>;
   const server = await startNodeServer({ home, env, log: silentLogger, port: 0 });
-  const withAccounts = async <T>(work: (a: ReturnType<typeof accountServices>) => Promise<T>) => {
+  const withAccounts = async <T>(work: (a: Accounts) => Promise<T>) => {
     const db = await openDatabase(join(home, "coderflow.db"));
     try {
-      return await work(accountServices(db, licenseService(home, env)));
+      return await work({ db, ...accountServices(db, licenseService(home, env)) });
     } finally {
       await db.close();
     }
@@ -41,6 +49,10 @@ export async function startTestServer(opts: { env?: Record<string, string>; home
     },
     async apiKey(username, name = "test") {
       return withAccounts(async (a) => (await a.apiKeys.create((await a.users.byUsername(username))!.id, name)).key);
+    },
+    accounts: withAccounts,
+    async session(username) {
+      return withAccounts(async (a) => (await a.sessions.create((await a.users.byUsername(username))!.id)).token);
     },
     async stop() {
       await server.close();
