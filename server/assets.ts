@@ -26,6 +26,7 @@ export class Assets {
 const root = new URL("../", import.meta.url);
 const SOURCES: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: "node_modules/htmx.org/dist/htmx.min.js", type: "text/javascript; charset=utf-8" },
+  "hx-sse.min.js": { path: "node_modules/htmx.org/dist/ext/hx-sse.min.js", type: "text/javascript; charset=utf-8" },
   "app.css": { path: "static/app.css", type: "text/css; charset=utf-8" },
   "app.js": { path: "static/app.js", type: "text/javascript; charset=utf-8" },
 };

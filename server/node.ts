@@ -8,7 +8,7 @@ import { createApp } from "./app.ts";
 import { ConfigStore } from "./config/config.ts";
 import { homePaths } from "./config/home.ts";
 import type { Logger } from "./log.ts";
-import { openServices } from "./runtime.ts";
+import { openServices, startBackgroundWork } from "./runtime.ts";
 import type { Services } from "./services.ts";
 
 export interface NodeServerOptions {
@@ -47,6 +47,7 @@ export async function startNodeServer(opts: NodeServerOptions): Promise<RunningS
 
   const services = await openServices({ home: opts.home, env, log: opts.log, clientAddress: (c) => getConnInfo(c).remote.address ?? "unknown" });
   await opts.beforeListen?.(services);
+  const stopBackgroundWork = await startBackgroundWork(services);
   const { app } = createApp(services);
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -77,6 +78,7 @@ export async function startNodeServer(opts: NodeServerOptions): Promise<RunningS
         server.closeIdleConnections();
       });
       clearTimeout(force);
+      await stopBackgroundWork();
       await services.db.close();
       opts.log.info("server.stopped", {});
     })());

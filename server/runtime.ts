@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Context } from "hono";
-import Docker from "dockerode";
 import { loadAssets } from "./assets.ts";
 import { ApiKeys } from "./auth/api-keys.ts";
 import { Sessions } from "./auth/sessions.ts";
@@ -18,6 +18,13 @@ import { LicenseService } from "./license/store.ts";
 import type { Logger } from "./log.ts";
 import type { DockerStatus, Services } from "./services.ts";
 import { loadTemplates } from "./views/load.ts";
+import { DockerEngine } from "./docker/engine.ts";
+import { Builds } from "./environments/builds.ts";
+import { EnvironmentRegistry } from "./environments/registry.ts";
+import { RebuildScheduler } from "./environments/schedule.ts";
+import { LogStore } from "./logs/store.ts";
+import { SecretCipher } from "./secrets/cipher.ts";
+import { EnvironmentSecrets } from "./secrets/secrets.ts";
 import { Views } from "./views/views.ts";
 
 export interface RuntimeOptions {
@@ -64,17 +71,14 @@ export function accountServices(db: Database, license: LicenseService, now: () =
   };
 }
 
-export function dockerStatus(docker = new Docker()): { ping(): Promise<DockerStatus> } {
+/** Docker's status for /health and pages, asked of the daemon at most every few seconds. */
+export function dockerStatus(engine: DockerEngine, ttlMs = 3000): { ping(): Promise<DockerStatus> } {
+  let cached: { at: number; status: Promise<DockerStatus> } | undefined;
   return {
-    async ping() {
-      try {
-        const version = await docker.version();
-        return { ok: true, version: version.Version };
-      } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        const reason = e.code === "ENOENT" ? "no Docker socket (is the Docker daemon installed and running?)" : e.code === "EACCES" ? "permission denied on the Docker socket (add this user to the docker group)" : e.message;
-        return { ok: false, error: reason };
-      }
+    ping() {
+      const now = Date.now();
+      if (!cached || now - cached.at > ttlMs) cached = { at: now, status: engine.ping() };
+      return cached.status;
     },
   };
 }
@@ -90,21 +94,46 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
   const license = licenseService(opts.home, env, now);
   const [templates, assets] = await Promise.all([loadTemplates(), loadAssets()]);
   const publicUrl = config.get("public_url") as string | undefined;
+  const secret = loadSecret(paths.secretKey);
+  const engine = new DockerEngine();
+  const logs = new LogStore(db, { now });
+  const registry = new EnvironmentRegistry(() => config.get("setup_path") as string | undefined, opts.log);
+  const secrets = new EnvironmentSecrets(db, new SecretCipher(secret), env, now);
+  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, now });
   return {
     db,
     license,
     ...accountServices(db, license, now),
     throttles: loginThrottles(now),
-    docker: dockerStatus(),
+    docker: dockerStatus(engine),
+    engine,
+    registry,
+    builds,
+    scheduler: new RebuildScheduler(registry, builds, opts.log),
+    logs,
+    secrets,
     views: new Views(templates),
     assets,
     log: opts.log,
-    secret: loadSecret(paths.secretKey),
+    secret,
     secureCookies: Boolean(config.get("ssl_cert_path") && config.get("ssl_key_path")) || Boolean(publicUrl?.startsWith("https:")),
     frameAncestors: String(config.get("frame_ancestors")),
     trustProxy: config.get("trust_proxy") === "true",
     publicUrl,
     clientAddress: opts.clientAddress,
     now,
+  };
+}
+
+/** Work that runs beside the web app: setup repository loading and watching, scheduled rebuilds. */
+export async function startBackgroundWork(s: Services): Promise<() => Promise<void>> {
+  await s.builds.failInterrupted();
+  await s.registry.reload();
+  s.registry.watch();
+  s.scheduler.start();
+  return async () => {
+    s.scheduler.stop();
+    s.registry.close();
+    await s.logs.flush();
   };
 }

@@ -8,6 +8,12 @@ import type { Database } from "./db/database.ts";
 import type { LicenseService } from "./license/store.ts";
 import type { Logger } from "./log.ts";
 import type { Views } from "./views/views.ts";
+import type { DockerEngine } from "./docker/engine.ts";
+import type { Builds } from "./environments/builds.ts";
+import type { EnvironmentRegistry } from "./environments/registry.ts";
+import type { RebuildScheduler } from "./environments/schedule.ts";
+import type { LogStore } from "./logs/store.ts";
+import type { EnvironmentSecrets } from "./secrets/secrets.ts";
 
 export interface DockerStatus {
   ok: boolean;
@@ -24,6 +30,12 @@ export interface Services {
   license: LicenseService;
   throttles: ReturnType<typeof loginThrottles>;
   docker: { ping(): Promise<DockerStatus> };
+  engine: DockerEngine;
+  registry: EnvironmentRegistry;
+  builds: Builds;
+  scheduler: RebuildScheduler;
+  logs: LogStore;
+  secrets: EnvironmentSecrets;
   views: Views;
   assets: Assets;
   log: Logger;

@@ -6,14 +6,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { checkKeyMatches, describeCertificate } from "../../server/config/tls.ts";
 import { explainListenError } from "../../server/node.ts";
-import { dockerStatus, licenseService } from "../../server/runtime.ts";
+import { DockerEngine } from "../../server/docker/engine.ts";
+import { licenseService } from "../../server/runtime.ts";
 import { CliError } from "../errors.ts";
 import { installation, type Installation } from "../installation.ts";
 
 type Check = { name: string; ok: boolean; warn?: boolean; detail: string };
 
 async function checkDocker(): Promise<Check> {
-  const status = await dockerStatus().ping();
+  const status = await new DockerEngine().ping();
   if (status.ok) return { name: "docker", ok: true, detail: `engine ${status.version} reachable` };
   const socket = "/var/run/docker.sock";
   let detail = status.error ?? "unreachable";

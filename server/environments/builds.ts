@@ -1,0 +1,191 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Database } from "../db/database.ts";
+import { BASE_LATEST } from "../docker/base-image.ts";
+import { ImageBuildError } from "../docker/build-log.ts";
+import type { DockerEngine } from "../docker/engine.ts";
+import type { Logger } from "../log.ts";
+import type { LogStore } from "../logs/store.ts";
+import { Redactor } from "../secrets/redact.ts";
+import type { EnvironmentSecrets } from "../secrets/secrets.ts";
+import { updateCheckout } from "./checkout.ts";
+import { contextRepoDir, environmentDockerfile } from "./dockerfile.ts";
+import type { EnvironmentRegistry } from "./registry.ts";
+
+export type BuildStatus = "queued" | "running" | "succeeded" | "failed";
+
+export interface Build {
+  id: number;
+  environment: string;
+  status: BuildStatus;
+  trigger: string;
+  requested_by: string | null;
+  tag: string | null;
+  image_id: string | null;
+  error: string | null;
+  failed_step: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export class BuildRequestError extends Error {}
+
+export const buildStream = (id: number) => `build:${id}`;
+
+const COLUMNS = "id, environment, status, trigger, requested_by, tag, image_id, error, failed_step, created_at, started_at, finished_at";
+
+function toBuild(row: Record<string, unknown>): Build {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: Number(row.id),
+    environment: String(row.environment),
+    status: row.status as BuildStatus,
+    trigger: String(row.trigger),
+    requested_by: str(row.requested_by),
+    tag: str(row.tag),
+    image_id: str(row.image_id),
+    error: str(row.error),
+    failed_step: str(row.failed_step),
+    created_at: Number(row.created_at),
+    started_at: num(row.started_at),
+    finished_at: num(row.finished_at),
+  };
+}
+
+/**
+ * Environment image builds: one at a time per environment, every output line stored and
+ * streamed, each build its own tag. The last good image stays in use until a new one succeeds.
+ */
+export class Builds {
+  #running = new Map<string, Promise<void>>();
+
+  constructor(
+    private deps: {
+      db: Database;
+      logs: LogStore;
+      engine: DockerEngine;
+      registry: EnvironmentRegistry;
+      secrets: EnvironmentSecrets;
+      /** Checkouts of each environment's repositories, kept between builds for the layer cache. */
+      cacheDir: string;
+      log: Logger;
+      baseImage?: string;
+      now?: () => number;
+    },
+  ) {}
+
+  #now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
+  async get(id: number): Promise<Build | undefined> {
+    const row = await this.deps.db.get(`SELECT ${COLUMNS} FROM builds WHERE id = ?`, [id]);
+    return row && toBuild(row);
+  }
+
+  async list(environment: string, limit = 20): Promise<Build[]> {
+    return (await this.deps.db.all(`SELECT ${COLUMNS} FROM builds WHERE environment = ? ORDER BY id DESC LIMIT ?`, [environment, limit])).map(toBuild);
+  }
+
+  /** The image tasks of this environment start from: the newest successful build. */
+  async currentImage(environment: string): Promise<Build | undefined> {
+    const row = await this.deps.db.get(`SELECT ${COLUMNS} FROM builds WHERE environment = ? AND status = 'succeeded' ORDER BY id DESC LIMIT 1`, [environment]);
+    return row && toBuild(row);
+  }
+
+  /** Starts a build, or returns the one already queued or running for the environment. */
+  async request(environment: string, opts: { trigger: string; by?: string }): Promise<Build> {
+    const env = this.deps.registry.get(environment);
+    if (!env) throw new BuildRequestError(`no environment named "${environment}"`);
+    if (env.problems.length || !env.config) throw new BuildRequestError(`environment "${environment}" is broken; fix the problems shown on its page first`);
+    const active = await this.deps.db.get(`SELECT ${COLUMNS} FROM builds WHERE environment = ? AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`, [environment]);
+    if (active && this.#running.has(environment)) return toBuild(active);
+    const { lastId } = await this.deps.db.run("INSERT INTO builds (environment, status, trigger, requested_by, created_at) VALUES (?, 'queued', ?, ?, ?)", [
+      environment,
+      opts.trigger,
+      opts.by ?? null,
+      this.#now(),
+    ]);
+    const build = (await this.get(lastId))!;
+    const run = this.#run(build).finally(() => this.#running.delete(environment));
+    this.#running.set(environment, run);
+    return build;
+  }
+
+  /** Resolves when the build has finished (for the CLI and tests). */
+  async wait(id: number): Promise<Build> {
+    const build = await this.get(id);
+    if (build) await this.#running.get(build.environment);
+    return (await this.get(id))!;
+  }
+
+  /** A build cut off by a server stop cannot be reattached: say so rather than leave it running forever. */
+  async failInterrupted(): Promise<void> {
+    const rows = await this.deps.db.all<{ id: number }>("SELECT id FROM builds WHERE status IN ('queued', 'running')");
+    for (const { id } of rows) await this.#finish(id, { status: "failed", error: "the server stopped while this build ran; start it again" });
+  }
+
+  async #setStatus(id: number, fields: Partial<Build>): Promise<void> {
+    const keys = Object.keys(fields);
+    await this.deps.db.run(`UPDATE builds SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`, [...keys.map((k) => (fields as Record<string, unknown>)[k] as string | number | null), id]);
+    const build = await this.get(id);
+    if (build) this.deps.logs.publishStatus(buildStream(id), { status: build.status, error: build.error, tag: build.tag });
+  }
+
+  async #finish(id: number, fields: Partial<Build>): Promise<void> {
+    await this.#setStatus(id, { ...fields, finished_at: this.#now() });
+    await this.deps.logs.end(buildStream(id));
+  }
+
+  async #run(build: Build): Promise<void> {
+    const stream = buildStream(build.id);
+    const env = this.deps.registry.get(build.environment)!;
+    const config = env.config!;
+    let redactor = new Redactor([]);
+    let lastWrite = Promise.resolve();
+    const say = (line: string) => {
+      lastWrite = this.deps.logs
+        .append(stream, [redactor.redact(line)])
+        .catch((err) => this.deps.log.error("build.log_write_failed", { build: build.id, error: (err as Error).message }));
+    };
+    const finish = async (fields: Partial<Build>) => {
+      await lastWrite;
+      await this.#finish(build.id, fields);
+    };
+    const tag = `${config.image_name}:build-${build.id}`;
+    try {
+      await this.#setStatus(build.id, { status: "running", started_at: this.#now(), tag });
+      const secrets = await this.deps.secrets.resolve(env);
+      redactor = new Redactor(secrets.map((s) => s.value));
+      const buildSecrets = secrets.filter((s) => s.available_for.includes("builds") && s.expose_as === "env_var");
+      const baseImage = this.deps.baseImage ?? BASE_LATEST;
+      if (!(await this.deps.engine.imageExists(baseImage))) {
+        throw new Error(`the base image ${baseImage} does not exist; build it with "coder-server base-image build --offline" (or without --offline where a registry is reachable)`);
+      }
+      say(`building environment ${env.name} as ${tag} from ${baseImage}`);
+      const contextDir = join(this.deps.cacheDir, env.name);
+      await mkdir(contextDir, { recursive: true });
+      for (const repo of config.repos) await updateCheckout(repo, join(contextDir, contextRepoDir(repo)), say);
+      await writeFile(join(contextDir, "Dockerfile"), environmentDockerfile(config, { baseImage, buildSecretNames: buildSecrets.map((s) => s.target) }));
+      const { imageId } = await this.deps.engine.buildImage({
+        contextDir,
+        tag,
+        buildArgs: Object.fromEntries(buildSecrets.map((s) => [s.target, s.value])),
+        labels: { "coderflow.environment": env.name, "coderflow.build": String(build.id) },
+        onLine: say,
+      });
+      await this.deps.engine.tagImage(imageId, `${config.image_name}:latest`);
+      say(`built ${tag} (${imageId.slice(0, 19)})`);
+      await finish({ status: "succeeded", image_id: imageId });
+      this.deps.log.info("build.succeeded", { build: build.id, environment: env.name, tag });
+    } catch (err) {
+      const step = err instanceof ImageBuildError ? err.step ?? null : null;
+      const message = redactor.redact((err as Error).message);
+      say(`build failed: ${message}`);
+      await finish({ status: "failed", error: message, failed_step: step });
+      this.deps.log.warn("build.failed", { build: build.id, environment: env.name, error: message });
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join, dirname } from "node:path";
+import { promisify } from "node:util";
+import type { RepoConfig } from "./schema.ts";
+
+const exec = promisify(execFile);
+
+export class CheckoutError extends Error {}
+
+async function git(args: string[], cwd?: string): Promise<string> {
+  try {
+    const { stdout } = await exec("git", args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
+    return stdout.trim();
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new CheckoutError(`git ${args.filter((a) => !a.startsWith("-c")).join(" ")} failed: ${(e.stderr || e.message).trim().split("\n").slice(-3).join(" ")}`);
+  }
+}
+
+/**
+ * Brings a repository's checkout in the build cache up to the branch head: cloned once, then
+ * fetched. An unchanged remote leaves every file as it was, so Docker's layer cache holds.
+ */
+export async function updateCheckout(repo: RepoConfig, dir: string, log: (line: string) => void): Promise<string> {
+  const depth = repo.git_depth > 0 ? [`--depth=${repo.git_depth}`] : [];
+  if (!existsSync(join(dir, ".git"))) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true });
+    log(`cloning ${repo.name} (${repo.branch}) from ${redactUrl(repo.url)}`);
+    await git(["clone", "--quiet", "--branch", repo.branch, "--single-branch", ...depth, repo.url, dir]);
+  } else {
+    const before = await git(["rev-parse", "HEAD"], dir);
+    await git(["remote", "set-url", "origin", repo.url], dir);
+    await git(["fetch", "--quiet", ...depth, "origin", `+refs/heads/${repo.branch}:refs/remotes/origin/${repo.branch}`], dir);
+    const after = await git(["rev-parse", `refs/remotes/origin/${repo.branch}`], dir);
+    if (after !== before) {
+      await git(["checkout", "--quiet", "-B", repo.branch, `refs/remotes/origin/${repo.branch}`], dir);
+      await git(["clean", "-qfdx"], dir);
+    }
+  }
+  const head = await git(["rev-parse", "HEAD"], dir);
+  log(`${repo.name}: ${repo.branch} at ${head.slice(0, 12)}`);
+  return head;
+}
+
+/** user:password@ in a URL never reaches a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]+@/, "//***@");
+}

@@ -1,0 +1,148 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../http/env.ts";
+import { formFields, render } from "../http/render.ts";
+import type { GuardedRoutes } from "../http/routes.ts";
+import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
+import { SecretError, type SecretUse } from "../secrets/secrets.ts";
+import type { Services } from "../services.ts";
+import { formatProblem } from "../setup/problems.ts";
+import { renderMarkdown } from "../views/markdown.ts";
+import { BuildRequestError, buildStream, type Build } from "./builds.ts";
+import { buildJson, environmentJson } from "./present.ts";
+
+async function overview(s: Services) {
+  return Promise.all(
+    s.registry.list().map(async (env) => {
+      const [current, [last]] = await Promise.all([s.builds.currentImage(env.name), s.builds.list(env.name, 1)]);
+      return { env, current, last };
+    }),
+  );
+}
+
+function buildSource(s: Services, build: Build): LogStreamSource {
+  return {
+    logs: s.logs,
+    stream: buildStream(build.id),
+    isFinished: async () => {
+      const now = await s.builds.get(build.id);
+      return now?.status === "succeeded" || now?.status === "failed";
+    },
+    status: async () => {
+      const now = (await s.builds.get(build.id))!;
+      return { status: now.status, error: now.error, tag: now.tag };
+    },
+  };
+}
+
+async function findBuild(c: Context<AppEnv>, s: Services): Promise<Build | undefined> {
+  const id = Number(c.req.param("id"));
+  return Number.isInteger(id) ? s.builds.get(id) : undefined;
+}
+
+export function environmentRoutes(r: GuardedRoutes, s: Services): void {
+  r.get("/environments", "viewer", async (c) =>
+    render(c, s, "environments/list", { rows: await overview(s), failure: s.registry.failure, setupProblems: (s.registry.snapshot?.problems ?? []).map(formatProblem), docker: await s.docker.ping() }),
+  );
+
+  r.post("/environments/reload", "admin", async (c) => {
+    await s.registry.reload();
+    return c.redirect("/environments", 303);
+  });
+
+  const environmentPage = async (c: Context<AppEnv>, extra: { error?: string } = {}, status: 200 | 400 | 404 = 200) => {
+    const env = s.registry.get(c.req.param("name") ?? "");
+    if (!env) return c.text(`No environment named "${c.req.param("name")}"`, 404);
+    const [current, builds, secrets] = await Promise.all([s.builds.currentImage(env.name), s.builds.list(env.name, 20), s.secrets.list(env)]);
+    return render(
+      c,
+      s,
+      "environments/show",
+      { env, current, builds, secrets, problems: env.problems.map(formatProblem), readme: env.readme ? renderMarkdown(env.readme) : null, nextRun: s.scheduler.nextRuns()[env.name] ?? null, error: extra.error ?? null },
+      status,
+    );
+  };
+  r.get("/environments/:name", "viewer", (c) => environmentPage(c));
+
+  r.post("/environments/:name/build", "developer", async (c) => {
+    try {
+      const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "manual", by: c.var.identity!.user.username });
+      return c.redirect(`/builds/${build.id}`, 303);
+    } catch (err) {
+      if (err instanceof BuildRequestError) return environmentPage(c, { error: err.message }, 400);
+      throw err;
+    }
+  });
+
+  r.post("/environments/:name/secrets", "admin", async (c) => {
+    const env = s.registry.get(c.req.param("name") ?? "");
+    if (!env) return c.text(`No environment named "${c.req.param("name")}"`, 404);
+    const body = await c.req.parseBody({ all: true });
+    const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
+    const uses = ([] as unknown[]).concat(body.available_for ?? []).filter((u): u is SecretUse => typeof u === "string") as SecretUse[];
+    try {
+      await s.secrets.set(env.name, { key: field("key").trim(), description: field("description"), expose_as: field("expose_as") === "file" ? "file" : "env_var", target: field("target").trim(), available_for: uses }, field("value"), c.var.identity!.user.username);
+      s.log.info("secret.set", { environment: env.name, key: field("key"), by: c.var.identity!.user.username });
+      return c.redirect(`/environments/${env.name}#secrets`, 303);
+    } catch (err) {
+      if (err instanceof SecretError) return environmentPage(c, { error: err.message }, 400);
+      throw err;
+    }
+  });
+
+  r.post("/environments/:name/secrets/:key/delete", "admin", async (c) => {
+    await s.secrets.remove(c.req.param("name") ?? "", c.req.param("key") ?? "");
+    return c.redirect(`/environments/${c.req.param("name")}#secrets`, 303);
+  });
+
+  r.get("/builds/:id", "viewer", async (c) => {
+    const build = await findBuild(c, s);
+    if (!build) return c.text(`No build ${c.req.param("id")}`, 404);
+    const finished = build.status === "succeeded" || build.status === "failed";
+    // Without JavaScript the page shows the log so far; with htmx it streams the rest.
+    const lines = await s.logs.read(buildStream(build.id), 0, 20_000);
+    return render(c, s, "environments/build", { build, lines, finished, lastSeq: lines.at(-1)?.seq ?? 0 });
+  });
+
+  r.get("/builds/:id/log/stream", "viewer", async (c) => {
+    const build = await findBuild(c, s);
+    if (!build) return c.text(`No build ${c.req.param("id")}`, 404);
+    return logEventStream(c, buildSource(s, build), htmlFormat((st) => s.views.render("environments/build-status", { status: st, escapeHtml })));
+  });
+
+  // JSON API
+  r.get("/api/environments", "viewer", async (c) => c.json((await overview(s)).map(({ env, current, last }) => environmentJson(env, current, last))));
+
+  r.get("/api/environments/:name", "viewer", async (c) => {
+    const env = s.registry.get(c.req.param("name") ?? "");
+    if (!env) return c.json({ error: `no environment named "${c.req.param("name")}"` }, 404);
+    const [current, [last]] = await Promise.all([s.builds.currentImage(env.name), s.builds.list(env.name, 1)]);
+    return c.json(environmentJson(env, current, last));
+  });
+
+  r.post("/api/environments/:name/build", "developer", async (c) => {
+    try {
+      const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "api", by: c.var.identity!.user.username });
+      return c.json({ build_id: build.id, status: build.status, url: `/api/builds/${build.id}` }, 202);
+    } catch (err) {
+      if (err instanceof BuildRequestError) return c.json({ error: err.message }, /no environment/.test(err.message) ? 404 : 409);
+      throw err;
+    }
+  });
+
+  r.get("/api/builds/:id", "viewer", async (c) => {
+    const build = await findBuild(c, s);
+    return build ? c.json(buildJson(build)) : c.json({ error: `no build ${c.req.param("id")}` }, 404);
+  });
+
+  r.get("/api/builds/:id/logs", "viewer", async (c) => {
+    const build = await findBuild(c, s);
+    if (!build) return c.json({ error: `no build ${c.req.param("id")}` }, 404);
+    return c.text(await logText(s.logs, buildStream(build.id), resumePoint(c)), 200, { "Cache-Control": "no-store" });
+  });
+
+  r.get("/api/builds/:id/logs/stream", "viewer", async (c) => {
+    const build = await findBuild(c, s);
+    if (!build) return c.json({ error: `no build ${c.req.param("id")}` }, 404);
+    return logEventStream(c, buildSource(s, build));
+  });
+}

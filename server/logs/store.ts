@@ -1,0 +1,133 @@
+import type { Database } from "../db/database.ts";
+
+export interface LogLine {
+  seq: number;
+  at: number;
+  line: string;
+}
+
+export type LogEvent =
+  | { type: "lines"; lines: LogLine[] }
+  | { type: "status"; status: Record<string, unknown> }
+  | { type: "end" };
+
+type Listener = (event: LogEvent) => void;
+
+/**
+ * Durable, sequenced log streams ("build:12", "task:7"). Lines are committed in
+ * small batches (group commit) and only then published, so a subscriber never sees a
+ * line the database could lose, and a reconnecting client resumes from its last seq.
+ */
+export class LogStore {
+  #listeners = new Map<string, Set<Listener>>();
+  #next = new Map<string, number>();
+  #pending = new Map<string, LogLine[]>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private db: Database,
+    private opts: { flushMs?: number; maxBatch?: number; now?: () => number } = {},
+  ) {}
+
+  #loading = new Map<string, Promise<void>>();
+
+  /** Learns where an existing stream left off (after a restart), once per stream. */
+  #loadNextSeq(stream: string): Promise<void> {
+    let loading = this.#loading.get(stream);
+    if (!loading) {
+      loading = this.db.get<{ last: number | null }>("SELECT MAX(seq) AS last FROM log_lines WHERE stream = ?", [stream]).then((row) => {
+        if (!this.#next.has(stream)) this.#next.set(stream, Number(row?.last ?? 0) + 1);
+      });
+      this.#loading.set(stream, loading);
+    }
+    return loading;
+  }
+
+  /** Queues lines for the stream; resolves once they are committed and published. */
+  async append(stream: string, lines: string[], at = (this.opts.now ?? Date.now)()): Promise<void> {
+    if (lines.length === 0) return;
+    if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
+    let seq = this.#next.get(stream)!;
+    const pending = this.#pending.get(stream) ?? [];
+    for (const line of lines) pending.push({ seq: seq++, at, line });
+    this.#next.set(stream, seq);
+    this.#pending.set(stream, pending);
+    const total = [...this.#pending.values()].reduce((n, p) => n + p.length, 0);
+    if (total >= (this.opts.maxBatch ?? 2000)) return this.flush();
+    this.#flushTimer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 10);
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  /** Commits everything queued so far, then tells subscribers. */
+  flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    this.#flushing = this.#flushing.then(async () => {
+      if (batch.size === 0) return waiters.forEach((w) => w.resolve());
+      const statements = [];
+      for (const [stream, lines] of batch) {
+        for (let i = 0; i < lines.length; i += 200) {
+          const chunk = lines.slice(i, i + 200);
+          statements.push({
+            sql: `INSERT INTO log_lines (stream, seq, at, line) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
+            args: chunk.flatMap((l) => [stream, l.seq, l.at, l.line]),
+          });
+        }
+      }
+      try {
+        await this.db.batch(statements);
+      } catch (err) {
+        waiters.forEach((w) => w.reject(err));
+        throw err;
+      }
+      for (const [stream, lines] of batch) this.#emit(stream, { type: "lines", lines });
+      waiters.forEach((w) => w.resolve());
+    });
+    return this.#flushing.catch(() => undefined);
+  }
+
+  async read(stream: string, after = 0, limit = 5000): Promise<LogLine[]> {
+    const rows = await this.db.all<LogLine>("SELECT seq, at, line FROM log_lines WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?", [stream, after, limit]);
+    return rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), line: String(r.line) }));
+  }
+
+  async lastSeq(stream: string): Promise<number> {
+    await this.flush();
+    if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
+    return this.#next.get(stream)! - 1;
+  }
+
+  publishStatus(stream: string, status: Record<string, unknown>): void {
+    this.#emit(stream, { type: "status", status });
+  }
+
+  /** Marks the stream finished once every queued line is committed and published. */
+  async end(stream: string): Promise<void> {
+    await this.flush();
+    this.#emit(stream, { type: "end" });
+    // A later run (a follow-up) reloads where the stream stands from the database.
+    this.#next.delete(stream);
+    this.#loading.delete(stream);
+  }
+
+  subscribe(stream: string, listener: Listener): () => void {
+    let set = this.#listeners.get(stream);
+    if (!set) this.#listeners.set(stream, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(stream);
+    };
+  }
+
+  #emit(stream: string, event: LogEvent): void {
+    for (const listener of this.#listeners.get(stream) ?? []) listener(event);
+  }
+}
