@@ -73,7 +73,7 @@ async function call(rule: RouteRule, caller: Caller): Promise<Response> {
   if (isApi) return client.request(concretePath(rule), { method: rule.method, body: "{}", headers: { ...headers, "content-type": "application/json" } });
   // Signing in is public: give it real credentials, or its own 401 would read as the guard's.
   const who = people[caller === "anonymous" ? "viewer" : caller];
-  const fields = rule.path === "/login" ? { _csrf: client.csrf, username: who.username, password: who.password } : { _csrf: client.csrf };
+  const fields: Record<string, string> = rule.path === "/login" ? { _csrf: client.csrf, username: who.username, password: who.password } : { _csrf: client.csrf };
   return client.request(concretePath(rule), { method: rule.method, body: new URLSearchParams(fields), headers: { ...headers, "content-type": "application/x-www-form-urlencoded" } });
 }
 
