@@ -58,7 +58,11 @@ export class BuildLog {
 
   private line(raw: string): void {
     // Progress output rewrites one line with \r; the last version is the one worth keeping.
-    const line = raw.slice(raw.lastIndexOf("\r", raw.length - 2) + 1).replace(/\r$/, "");
+    // The classic builder colours a step's stderr with ANSI codes, which mean nothing in a log.
+    const line = raw
+      .slice(raw.lastIndexOf("\r", raw.length - 2) + 1)
+      .replace(/\r$/, "")
+      .replace(/\x1b\[[0-9;]*m/g, "");
     if (/^Step \d+\/\d+ : /.test(line)) {
       this.step = line;
       this.stepLines = [];

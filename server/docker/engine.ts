@@ -42,10 +42,17 @@ export class DockerEngine {
     this.docker = new Docker(options.socketPath ? { socketPath: options.socketPath } : undefined);
   }
 
-  /** What is being dialled, for messages. */
-  get endpoint(): string {
-    const modem = this.docker.modem as { socketPath?: unknown; protocol?: string; host?: string; port?: string | number };
-    if (typeof modem.socketPath === "string") return modem.socketPath;
+  /** What is being dialled, for messages: a socket path or a URL. */
+  async endpoint(): Promise<string> {
+    const modem = this.docker.modem as {
+      socketPath?: string | (() => Promise<string>);
+      protocol?: string;
+      host?: string;
+      port?: string | number;
+    };
+    // By default dockerode looks the socket up (the user's Docker Desktop one, else the system one).
+    if (typeof modem.socketPath === "function") return modem.socketPath();
+    if (modem.socketPath) return modem.socketPath;
     return `${modem.protocol ?? "http"}://${modem.host}:${modem.port}`;
   }
 
@@ -55,9 +62,12 @@ export class DockerEngine {
       // The typings omit the options argument that dockerode accepts for every call.
       const version = this.docker.version as (options: { abortSignal: AbortSignal }) => Promise<Docker.DockerVersion>;
       const info = await version.call(this.docker, { abortSignal: AbortSignal.timeout(timeoutMs) });
+      if (typeof info?.Version !== "string") {
+        return { ok: false, error: `${await this.endpoint()} answered, but not like a Docker daemon` };
+      }
       return { ok: true, version: info.Version, apiVersion: info.ApiVersion };
     } catch (err) {
-      return { ok: false, error: describeUnreachable(err, this.endpoint) };
+      return { ok: false, error: describeUnreachable(err, await this.endpoint()) };
     }
   }
 
@@ -121,6 +131,12 @@ export class DockerEngine {
     }
     await readJsonLines(output, (event) => log.handle(event));
     return log.finish(options.tag);
+  }
+
+  /** Every "repo:tag" name the daemon has for images of this repository. */
+  async imageTags(repo: string): Promise<string[]> {
+    const images = await this.docker.listImages({ filters: { reference: [repo] } });
+    return images.flatMap((image) => image.RepoTags ?? []).filter((name) => splitTag(name).repo === repo);
   }
 
   async tagImage(source: string, target: string): Promise<void> {

@@ -30,9 +30,15 @@ export async function importDebootstrappedRootfs(options: DebootstrapOptions): P
     await writeFile(join(dir, "etc/apt/sources.list.d/debian.sources"), formatDeb822(options.aptSources));
     onLine(`importing ${dir} as ${options.tag}`);
     const tar = spawn("tar", ["--numeric-owner", "-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "pipe"] });
-    const tarDone = exitOf(tar, "tar");
-    const [imported] = await Promise.all([options.engine.importRootfs(tar.stdout, options.tag), tarDone]);
-    return imported;
+    createInterface({ input: tar.stderr }).on("line", onLine);
+    try {
+      const [imported] = await Promise.all([options.engine.importRootfs(tar.stdout, options.tag), exitOf(tar, "tar")]);
+      return imported;
+    } catch (err) {
+      // A failed import stops reading, and tar would wait on the pipe for ever.
+      tar.kill();
+      throw err;
+    }
   } finally {
     await removeScratch(dir);
   }

@@ -28,8 +28,11 @@ case "$(dpkg --print-architecture)" in
 esac
 if [ -n "$node_pkg" ]; then
   timeout 600 npm install -g "$node_pkg" || echo "install-agent-clis: $node_pkg failed; keeping Debian's Node.js"
-  hash -r
 fi
+# Debian's npm 9 ignores the "libc" field and so installs claude-code's glibc and musl binaries
+# both (~400 MB each); npm 10 picks the right one.
+timeout 600 npm install -g npm@10 || echo "install-agent-clis: npm@10 failed; keeping Debian's npm"
+hash -r
 record node "$(node --version)"
 
 install_cli() {
