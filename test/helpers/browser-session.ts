@@ -62,3 +62,10 @@ export async function signedInClient(server: TestServer, username: string): Prom
   await client.page("/account");
   return client;
 }
+
+const ENTITIES: Record<string, string> = { "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'" };
+
+/** The text of a page's error message (role="alert"), as the user reads it. */
+export function alertText(html: string): string | undefined {
+  return html.match(/role="alert">([^<]*)</)?.[1].replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { FormClient, signedInClient } from "../helpers/browser-session.ts";
+import { alertText, FormClient, signedInClient } from "../helpers/browser-session.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 
 const DAY = 86_400_000;
@@ -18,8 +18,6 @@ function sessionCookie(res: Response): { value: string; attrs: string[]; expires
   const expires = attrs.find((a) => /^expires=/i.test(a));
   return { value: pair.slice("cf_session=".length), attrs: attrs.map((a) => a.toLowerCase()), expires: expires ? Date.parse(expires.slice(8)) : NaN };
 }
-
-const alertText = (html: string) => html.match(/role="alert">([^<]*)</)?.[1];
 
 async function setExpiry(token: string, expiresAt: number) {
   await server.accounts((a) => a.db.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [expiresAt, sessionId(token)]));
