@@ -4,6 +4,7 @@ import { accountApi } from "./auth/api.ts";
 import { authRoutes } from "./auth/routes.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
 import { environmentRoutes } from "./environments/routes.ts";
+import { taskRoutes } from "./tasks/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { csrf } from "./http/csrf.ts";
 import type { AppEnv } from "./http/env.ts";
@@ -26,7 +27,7 @@ export function createApp(s: Services) {
   app.use(csrf(s));
 
   const routes = new GuardedRoutes(app);
-  for (const add of [healthRoutes, staticRoutes, authRoutes, accountApi, dashboardRoutes, adminRoutes, environmentRoutes]) add(routes, s);
+  for (const add of [healthRoutes, staticRoutes, authRoutes, accountApi, dashboardRoutes, adminRoutes, environmentRoutes, taskRoutes]) add(routes, s);
 
   app.notFound((c) => (wantsJson(c) ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404) : c.text("Not found", 404)));
   app.onError((err, c) => {

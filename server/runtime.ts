@@ -25,6 +25,12 @@ import { RebuildScheduler } from "./environments/schedule.ts";
 import { LogStore } from "./logs/store.ts";
 import { SecretCipher } from "./secrets/cipher.ts";
 import { EnvironmentSecrets } from "./secrets/secrets.ts";
+import { agentFor } from "./agents/index.ts";
+import { AgentKeys } from "./tasks/agent-keys.ts";
+import { TaskContainers } from "./tasks/container.ts";
+import { TaskRunner } from "./tasks/runner.ts";
+import { TaskStore } from "./tasks/tasks.ts";
+import { createHash } from "node:crypto";
 import { Views } from "./views/views.ts";
 
 export interface RuntimeOptions {
@@ -100,6 +106,26 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
   const registry = new EnvironmentRegistry(() => config.get("setup_path") as string | undefined, opts.log);
   const secrets = new EnvironmentSecrets(db, new SecretCipher(secret), env, now);
   const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, now });
+  const cipher = new SecretCipher(secret);
+  const tasks = new TaskStore(db, now);
+  const agentKeys = new AgentKeys(db, cipher);
+  const runner = new TaskRunner({
+    tasks,
+    logs,
+    registry,
+    builds,
+    secrets,
+    engine,
+    containers: new TaskContainers(engine),
+    agents: agentFor,
+    agentApiKey: (agent) => agentKeys.get(agent),
+    log: opts.log,
+    installation: createHash("sha256").update(opts.home).digest("hex").slice(0, 12),
+    concurrency: Number(config.get("max_concurrent_tasks")),
+    agentEnv: agentEnvironment(env),
+    networkOverride: taskNetworkOverride(env.CODERFLOW_TASK_NETWORK),
+    now,
+  });
   return {
     db,
     license,
@@ -112,6 +138,9 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
     scheduler: new RebuildScheduler(registry, builds, opts.log),
     logs,
     secrets,
+    tasks,
+    runner,
+    agentKeys,
     views: new Views(templates),
     assets,
     log: opts.log,
@@ -131,9 +160,26 @@ export async function startBackgroundWork(s: Services): Promise<() => Promise<vo
   await s.registry.reload();
   s.registry.watch();
   s.scheduler.start();
+  await s.runner.recover();
   return async () => {
+    s.runner.stop();
     s.scheduler.stop();
     s.registry.close();
     await s.logs.flush();
   };
+}
+
+/**
+ * CODERFLOW_AGENT_ENV_<NAME>=value passes NAME=value to every agent process, e.g. a model
+ * endpoint's base URL on an air-gapped site.
+ */
+function agentEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  const prefix = "CODERFLOW_AGENT_ENV_";
+  return Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith(prefix) && v !== undefined).map(([k, v]) => [k.slice(prefix.length), v!]));
+}
+
+function taskNetworkOverride(value: string | undefined): "host" | "none" | "bridge" | undefined {
+  if (!value) return undefined;
+  if (value === "host" || value === "none" || value === "bridge") return value;
+  throw new Error(`CODERFLOW_TASK_NETWORK must be host, none or bridge, got "${value}"`);
 }

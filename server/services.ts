@@ -14,6 +14,9 @@ import type { EnvironmentRegistry } from "./environments/registry.ts";
 import type { RebuildScheduler } from "./environments/schedule.ts";
 import type { LogStore } from "./logs/store.ts";
 import type { EnvironmentSecrets } from "./secrets/secrets.ts";
+import type { AgentKeys } from "./tasks/agent-keys.ts";
+import type { TaskRunner } from "./tasks/runner.ts";
+import type { TaskStore } from "./tasks/tasks.ts";
 
 export interface DockerStatus {
   ok: boolean;
@@ -36,6 +39,9 @@ export interface Services {
   scheduler: RebuildScheduler;
   logs: LogStore;
   secrets: EnvironmentSecrets;
+  tasks: TaskStore;
+  runner: TaskRunner;
+  agentKeys: AgentKeys;
   views: Views;
   assets: Assets;
   log: Logger;

@@ -54,6 +54,15 @@ export const CONFIG_KEYS = {
     },
   },
   frame_ancestors: text("Origins allowed to embed the UI in a frame (space separated, for intranet portals)", "'self'"),
+  max_concurrent_tasks: {
+    description: "Tasks that may run at once; more wait in the queue",
+    default: 4,
+    parse(raw) {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 256) throw new Error(`max_concurrent_tasks must be a whole number from 1 to 256, got "${raw}"`);
+      return n;
+    },
+  },
   trust_proxy: {
     description: "Take the client address from X-Forwarded-For (true behind a reverse proxy)",
     default: "false",

@@ -4,6 +4,8 @@ export interface LogLine {
   seq: number;
   at: number;
   line: string;
+  /** Where the line came from (a container output position), for resuming capture. */
+  source?: string;
 }
 
 export type LogEvent =
@@ -45,12 +47,12 @@ export class LogStore {
   }
 
   /** Queues lines for the stream; resolves once they are committed and published. */
-  async append(stream: string, lines: string[], at = (this.opts.now ?? Date.now)()): Promise<void> {
+  async append(stream: string, lines: string[], at = (this.opts.now ?? Date.now)(), source?: string): Promise<void> {
     if (lines.length === 0) return;
     if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
     let seq = this.#next.get(stream)!;
     const pending = this.#pending.get(stream) ?? [];
-    for (const line of lines) pending.push({ seq: seq++, at, line });
+    for (const line of lines) pending.push({ seq: seq++, at, line, source });
     this.#next.set(stream, seq);
     this.#pending.set(stream, pending);
     const total = [...this.#pending.values()].reduce((n, p) => n + p.length, 0);
@@ -76,8 +78,8 @@ export class LogStore {
         for (let i = 0; i < lines.length; i += 200) {
           const chunk = lines.slice(i, i + 200);
           statements.push({
-            sql: `INSERT INTO log_lines (stream, seq, at, line) VALUES ${chunk.map(() => "(?, ?, ?, ?)").join(", ")}`,
-            args: chunk.flatMap((l) => [stream, l.seq, l.at, l.line]),
+            sql: `INSERT INTO log_lines (stream, seq, at, line, source) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
+            args: chunk.flatMap((l) => [stream, l.seq, l.at, l.line, l.source ?? null]),
           });
         }
       }
@@ -102,6 +104,13 @@ export class LogStore {
     await this.flush();
     if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
     return this.#next.get(stream)! - 1;
+  }
+
+  /** The source of the newest line that has one: where capture of the stream should resume. */
+  async lastSource(stream: string): Promise<string | null> {
+    await this.flush();
+    const row = await this.db.get<{ source: string }>("SELECT source FROM log_lines WHERE stream = ? AND source IS NOT NULL ORDER BY seq DESC LIMIT 1", [stream]);
+    return row ? String(row.source) : null;
   }
 
   publishStatus(stream: string, status: Record<string, unknown>): void {

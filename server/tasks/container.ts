@@ -1,0 +1,196 @@
+import { PassThrough, type Readable } from "node:stream";
+import type Docker from "dockerode";
+import tar from "tar-stream";
+import type { DockerEngine } from "../docker/engine.ts";
+
+export interface ContainerSpec {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  memory: string;
+  cpus: number;
+  pids: number;
+  network: "none" | "bridge" | "host";
+  /** Files placed in the container before it starts (wrapper script, instructions, secret files). */
+  files: { path: string; content: string; mode?: number; uid?: number }[];
+}
+
+export interface ContainerExit {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export function parseMemory(size: string): number {
+  const match = size.trim().toLowerCase().match(/^(\d+(?:\.\d+)?)([kmg]?)$/);
+  if (!match) throw new Error(`memory "${size}" is not a size like 4g or 512m`);
+  const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2] as "" | "k" | "m" | "g"];
+  return Math.round(Number(match[1]) * unit);
+}
+
+async function tarOf(files: ContainerSpec["files"]): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, f.content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/** A line of a container's output with the daemon's timestamp, normalised so it sorts as text. */
+export interface OutputLine {
+  ts: string;
+  text: string;
+}
+
+export function normaliseTimestamp(raw: string): string {
+  const [whole, frac = ""] = raw.replace(/Z$/, "").split(".");
+  return `${whole}.${frac.padEnd(9, "0").slice(0, 9)}`;
+}
+
+/** Task containers: locked down, labelled so a restarted server finds them, output reattachable. */
+export class TaskContainers {
+  constructor(private engine: DockerEngine) {}
+
+  get docker(): Docker {
+    return this.engine.docker;
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      Cmd: spec.command,
+      User: "1000:1000",
+      WorkingDir: "/workspace",
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      Tty: false,
+      HostConfig: {
+        Memory: parseMemory(spec.memory),
+        MemorySwap: parseMemory(spec.memory),
+        NanoCpus: Math.round(spec.cpus * 1e9),
+        PidsLimit: spec.pids,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        NetworkMode: spec.network,
+        Init: true,
+        Binds: [],
+      },
+    });
+    if (spec.files.length) await container.putArchive(await tarOf(spec.files), { path: "/" });
+    return container.id;
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async state(id: string): Promise<{ running: boolean; exitCode: number; oomKilled: boolean } | null> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      return { running: info.State.Running, exitCode: info.State.ExitCode, oomKilled: Boolean(info.State.OOMKilled) };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Follows the container's output from `sinceSeconds`, line by line with timestamps, until the
+   * container stops. Resolves when the output ends; rejects when the daemon goes away.
+   */
+  async follow(id: string, sinceSeconds: number, onLine: (line: OutputLine) => void): Promise<void> {
+    const raw = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceSeconds })) as unknown as Readable;
+    const out = new PassThrough();
+    const err = new PassThrough();
+    this.docker.modem.demuxStream(raw, out, err);
+    const splitter = (stream: PassThrough) => {
+      let partial = "";
+      stream.on("data", (chunk: Buffer) => {
+        const pieces = (partial + chunk.toString("utf8")).split("\n");
+        partial = pieces.pop() ?? "";
+        for (const piece of pieces) emit(piece);
+      });
+      return () => {
+        if (partial) emit(partial);
+        partial = "";
+      };
+    };
+    const emit = (piece: string) => {
+      const space = piece.indexOf(" ");
+      if (space < 0) return;
+      onLine({ ts: normaliseTimestamp(piece.slice(0, space)), text: piece.slice(space + 1).replace(/\r$/, "") });
+    };
+    const flushOut = splitter(out);
+    const flushErr = splitter(err);
+    await new Promise<void>((resolve, reject) => {
+      raw.on("end", resolve);
+      raw.on("close", resolve);
+      raw.on("error", reject);
+    });
+    flushOut();
+    flushErr();
+  }
+
+  async wait(id: string): Promise<ContainerExit> {
+    const result = await this.docker.getContainer(id).wait();
+    const state = await this.state(id);
+    return { exitCode: Number(result.StatusCode), oomKilled: state?.oomKilled ?? false };
+  }
+
+  async kill(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill();
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  }
+
+  /** Reads a directory of the (possibly stopped) container as files, skipping any larger than maxBytes. */
+  async readFiles(id: string, dir: string, maxBytes: number): Promise<Map<string, string>> {
+    const files = new Map<string, string>();
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await this.docker.getContainer(id).getArchive({ path: dir });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return files;
+      throw err;
+    }
+    const extract = tar.extract();
+    extract.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on("data", (chunk: unknown) => {
+        const c = chunk as Buffer;
+        size += c.length;
+        if (size <= maxBytes) chunks.push(c);
+      });
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name.split("/").slice(1).join("/"), size <= maxBytes ? Buffer.concat(chunks).toString("utf8") : `[${size} bytes: larger than the ${maxBytes}-byte limit]`);
+        next();
+      });
+      stream.resume();
+    });
+    await new Promise<void>((resolve, reject) => {
+      extract.on("finish", resolve);
+      extract.on("error", reject);
+      archive.pipe(extract);
+    });
+    return files;
+  }
+
+  /** Containers this installation started, by task id. */
+  async listTaskContainers(installation: string): Promise<Map<number, string>> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`coderflow.installation=${installation}`] } });
+    return new Map(list.map((c) => [Number(c.Labels["coderflow.task"]), c.Id]));
+  }
+}

@@ -1,0 +1,150 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../http/env.ts";
+import { formFields, render } from "../http/render.ts";
+import type { GuardedRoutes } from "../http/routes.ts";
+import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
+import type { Services } from "../services.ts";
+import { renderMarkdown } from "../views/markdown.ts";
+import { AGENTS } from "../environments/schema.ts";
+import { statusOf, TaskRequestError, type SubmitInput } from "./runner.ts";
+import { taskJson } from "./present.ts";
+import { isFinished, TASK_STATES, taskStream, type Task, type TaskFilter } from "./tasks.ts";
+
+function taskSource(s: Services, id: number): LogStreamSource {
+  return {
+    logs: s.logs,
+    stream: taskStream(id),
+    isFinished: async () => isFinished((await s.tasks.get(id))!.status),
+    status: async () => statusOf((await s.tasks.get(id))!),
+  };
+}
+
+async function findTask(c: Context<AppEnv>, s: Services): Promise<Task | undefined> {
+  const id = Number(c.req.param("id"));
+  return Number.isInteger(id) ? s.tasks.get(id) : undefined;
+}
+
+/** Developers change their own tasks; admins any. */
+function mayChange(c: Context<AppEnv>, task: Task): boolean {
+  const user = c.var.identity!.user;
+  return user.role === "admin" || task.created_by === user.id;
+}
+
+function filterFrom(c: Context<AppEnv>): TaskFilter {
+  const q = (k: string) => c.req.query(k) || undefined;
+  return { status: q("status"), environment: q("environment"), agent: q("agent"), createdBy: q("mine") ? c.var.identity!.user.id : undefined };
+}
+
+export function taskRoutes(r: GuardedRoutes, s: Services): void {
+  const listPage = async (c: Context<AppEnv>) => {
+    const filter = filterFrom(c);
+    const tasks = await s.tasks.list(filter);
+    const view = c.req.header("hx-request") && c.req.query("rows") ? "tasks/rows" : "tasks/list";
+    return render(c, s, view, { tasks, filter: { ...filter, mine: c.req.query("mine") ?? "" }, states: TASK_STATES, environments: s.registry.list().map((e) => e.name), agents: AGENTS, query: new URL(c.req.url).search });
+  };
+  r.get("/tasks", "viewer", listPage);
+
+  const newTaskPage = async (c: Context<AppEnv>, fields: Record<string, string>, error: string | null = null, status: 200 | 400 | 404 | 409 = 200) => {
+    const environments = s.registry.list().filter((e) => e.problems.length === 0 && e.config);
+    const env = environments.find((e) => e.name === fields.environment) ?? environments[0];
+    const template = env?.templates.find((t) => t.id === fields.template) ?? null;
+    return render(c, s, "tasks/new", { environments, env, template, fields, agents: AGENTS, error }, status);
+  };
+  r.get("/tasks/new", "developer", (c) => newTaskPage(c, c.req.query() as Record<string, string>));
+
+  r.post("/tasks", "developer", async (c) => {
+    const fields = await formFields(c);
+    const parameters = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("param_")).map(([k, v]) => [k.slice(6), v]));
+    try {
+      const task = await s.runner.submit(
+        { environment: fields.environment, agent: fields.agent || undefined, model: fields.model || undefined, instructions: fields.instructions, template: fields.template || undefined, parameters },
+        c.var.identity!.user.id,
+      );
+      return c.redirect(`/tasks/${task.id}`, 303);
+    } catch (err) {
+      if (err instanceof TaskRequestError) return newTaskPage(c, fields, err.message, err.status);
+      throw err;
+    }
+  });
+
+  r.get("/tasks/:id", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
+    const [lines, activity] = await Promise.all([s.logs.read(taskStream(task.id), 0, 20_000), s.tasks.activity(task.id, 200)]);
+    return render(c, s, "tasks/show", {
+      task,
+      lines,
+      lastSeq: lines.at(-1)?.seq ?? 0,
+      activity,
+      finished: isFinished(task.status),
+      summaryHtml: task.summary ? renderMarkdown(task.summary) : null,
+      mayChange: mayChange(c, task),
+    });
+  });
+
+  r.post("/tasks/:id/cancel", "developer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
+    if (!mayChange(c, task)) return c.text("Forbidden: only the task's creator or an admin can cancel it", 403);
+    await s.runner.cancel(task.id, c.var.identity!.user.username).catch((err) => {
+      if (!(err instanceof TaskRequestError)) throw err;
+    });
+    return c.redirect(`/tasks/${task.id}`, 303);
+  });
+
+  r.get("/tasks/:id/log/stream", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
+    return logEventStream(c, taskSource(s, task.id), htmlFormat((st) => s.views.render("tasks/status", { status: st, escapeHtml })));
+  });
+
+  // JSON API
+  r.post("/api/tasks", "developer", async (c) => {
+    const body = (await c.req.json().catch(() => null)) as SubmitInput | null;
+    if (!body || typeof body !== "object") return c.json({ error: "request body must be a JSON object {environment, instructions, agent?, template?, parameters?, branches?}" }, 400);
+    try {
+      const task = await s.runner.submit(body, c.var.identity!.user.id);
+      return c.json({ id: task.id, status: task.status, url: `/tasks/${task.id}` }, 201);
+    } catch (err) {
+      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
+      throw err;
+    }
+  });
+
+  r.get("/api/tasks", "viewer", async (c) => c.json((await s.tasks.list(filterFrom(c))).map(taskJson)));
+
+  r.get("/api/tasks/:id", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    return task ? c.json(taskJson(task)) : c.json({ error: `no task ${c.req.param("id")}` }, 404);
+  });
+
+  r.post("/api/tasks/:id/cancel", "developer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    if (!mayChange(c, task)) return c.json({ error: "only the task's creator or an admin can cancel it" }, 403);
+    try {
+      return c.json(taskJson(await s.runner.cancel(task.id, c.var.identity!.user.username)));
+    } catch (err) {
+      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
+      throw err;
+    }
+  });
+
+  r.get("/api/tasks/:id/logs", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    return c.text(await logText(s.logs, taskStream(task.id), resumePoint(c)), 200, { "Cache-Control": "no-store" });
+  });
+
+  r.get("/api/tasks/:id/logs/stream", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    return logEventStream(c, taskSource(s, task.id));
+  });
+
+  r.get("/api/tasks/:id/diff", "viewer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    return c.text(task.diff ?? "", 200, { "Content-Type": "text/x-diff; charset=utf-8" });
+  });
+}
