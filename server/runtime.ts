@@ -89,6 +89,11 @@ export function dockerStatus(engine: DockerEngine, ttlMs = 3000): { ping(): Prom
   };
 }
 
+/** Labels an installation's task containers, so two installations on one host never adopt each other's. */
+export function installationId(home: string): string {
+  return createHash("sha256").update(home).digest("hex").slice(0, 12);
+}
+
 /** Opens an installation's state and wires the services the web app runs on. */
 export async function openServices(opts: RuntimeOptions): Promise<Services> {
   const env = opts.env ?? process.env;
@@ -120,7 +125,7 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
     agents: agentFor,
     agentApiKey: (agent) => agentKeys.get(agent),
     log: opts.log,
-    installation: createHash("sha256").update(opts.home).digest("hex").slice(0, 12),
+    installation: installationId(opts.home),
     concurrency: Number(config.get("max_concurrent_tasks")),
     agentEnv: agentEnvironment(env),
     networkOverride: taskNetworkOverride(env.CODERFLOW_TASK_NETWORK),
@@ -161,7 +166,13 @@ export async function startBackgroundWork(s: Services): Promise<() => Promise<vo
   s.registry.watch();
   s.scheduler.start();
   await s.runner.recover();
+  const cleanupMs = containerCleanupHours(process.env.CONTAINER_CLEANUP_HOURS) * 3_600_000;
+  const sweeper = setInterval(() => {
+    s.runner.sweep(cleanupMs).catch((err) => s.log.warn("tasks.sweep_failed", { error: (err as Error).message }));
+  }, Math.min(cleanupMs, 10 * 60_000));
+  sweeper.unref();
   return async () => {
+    clearInterval(sweeper);
     s.runner.stop();
     s.scheduler.stop();
     s.registry.close();
@@ -182,4 +193,12 @@ function taskNetworkOverride(value: string | undefined): "host" | "none" | "brid
   if (!value) return undefined;
   if (value === "host" || value === "none" || value === "bridge") return value;
   throw new Error(`CODERFLOW_TASK_NETWORK must be host, none or bridge, got "${value}"`);
+}
+
+/** CONTAINER_CLEANUP_HOURS (default 2): how long a finished task's container is kept for follow-ups. */
+export function containerCleanupHours(value: string | undefined): number {
+  if (value === undefined || value === "") return 2;
+  const hours = Number(value);
+  if (!Number.isFinite(hours) || hours <= 0) throw new Error(`CONTAINER_CLEANUP_HOURS must be a positive number of hours, got "${value}"`);
+  return hours;
 }

@@ -19,6 +19,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function csrf(s: Services): MiddlewareHandler<AppEnv> {
   const sign = (value: string) => encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
   return async (c, next) => {
+    if (c.var.identity?.via === "api-key") return next();
     let cookie = readCookie(c, s, CSRF_COOKIE);
     const hadCookie = Boolean(cookie);
     if (!cookie) {
@@ -26,7 +27,7 @@ export function csrf(s: Services): MiddlewareHandler<AppEnv> {
       writeCookie(c, s, CSRF_COOKIE, cookie);
     }
     c.set("csrfToken", sign(cookie));
-    if (SAFE_METHODS.has(c.req.method) || c.var.identity?.via === "api-key") return next();
+    if (SAFE_METHODS.has(c.req.method)) return next();
 
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin && origin !== s.publicUrl) {

@@ -138,6 +138,21 @@ export class TaskContainers {
     return { exitCode: Number(result.StatusCode), oomKilled: state?.oomKilled ?? false };
   }
 
+  /** Snapshots a finished container (its workspace and /task-output) as an image for the next run. */
+  async commit(id: string, repo: string, tag: string): Promise<string> {
+    const result = (await this.docker.getContainer(id).commit({ repo, tag, pause: false })) as { Id: string };
+    return result.Id;
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: true });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
+  }
+
   async kill(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).kill();

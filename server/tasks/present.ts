@@ -25,6 +25,8 @@ export function taskJson(t: Task) {
     commit_message: t.commit_message,
     usage: { tokens_in: t.tokens_in, tokens_out: t.tokens_out, cost_usd: t.cost_usd },
     files_changed: t.files_changed,
+    runs: t.runs,
+    container_removed: t.container_removed,
     url: `/tasks/${t.id}`,
   };
 }

@@ -92,6 +92,20 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
     return c.redirect(`/tasks/${task.id}`, 303);
   });
 
+  r.post("/tasks/:id/follow-up", "developer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
+    if (!mayChange(c, task)) return c.text("Forbidden: only the task's creator or an admin can send a follow-up", 403);
+    const form = await formFields(c);
+    try {
+      await s.runner.followUp(task.id, form.instructions ?? "", c.var.identity!.user.username);
+    } catch (err) {
+      if (err instanceof TaskRequestError) return c.text(err.message, err.status);
+      throw err;
+    }
+    return c.redirect(`/tasks/${task.id}`, 303);
+  });
+
   r.get("/tasks/:id/log/stream", "viewer", async (c) => {
     const task = await findTask(c, s);
     if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
@@ -124,6 +138,19 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
     if (!mayChange(c, task)) return c.json({ error: "only the task's creator or an admin can cancel it" }, 403);
     try {
       return c.json(taskJson(await s.runner.cancel(task.id, c.var.identity!.user.username)));
+    } catch (err) {
+      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
+      throw err;
+    }
+  });
+
+  r.post("/api/tasks/:id/follow-up", "developer", async (c) => {
+    const task = await findTask(c, s);
+    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    if (!mayChange(c, task)) return c.json({ error: "only the task's creator or an admin can send a follow-up" }, 403);
+    const body = (await c.req.json().catch(() => null)) as { instructions?: string } | null;
+    try {
+      return c.json(taskJson(await s.runner.followUp(task.id, body?.instructions ?? "", c.var.identity!.user.username)), 202);
     } catch (err) {
       if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
       throw err;

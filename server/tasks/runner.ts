@@ -128,13 +128,57 @@ export class TaskRunner {
     return (await this.d.tasks.get(id))!;
   }
 
+  /**
+   * Continues a finished task: the next run starts from a snapshot of the last container, so the
+   * workspace carries over, and the agent resumes its session where the CLI supports it.
+   */
+  async followUp(id: number, instructions: string, by: string): Promise<Task> {
+    const task = await this.d.tasks.get(id);
+    if (!task) throw new TaskRequestError(`no task ${id}`, 404);
+    if (!instructions?.trim()) throw new TaskRequestError("a follow-up needs instructions");
+    if (!isFinished(task.status) || this.#active.has(id) || this.#queue.includes(id)) {
+      throw new TaskRequestError(`task ${id} is ${task.status}: one run at a time; wait for it to finish or cancel it, then send the follow-up`, 409);
+    }
+    if (!task.container_id || task.container_removed) throw new TaskRequestError(`task ${id}'s container has been cleaned up; start a new task (or fork it) instead`, 409);
+    await this.d.tasks.update(id, { status: "queued", follow_up: instructions, reason: null, exit_code: null, finished_at: null, cancel_requested_by: null });
+    await this.d.logs.append(taskStream(id), [`follow-up by ${by}: ${instructions.split("\n")[0].slice(0, 200)}`]);
+    this.d.logs.publishStatus(taskStream(id), statusOf((await this.d.tasks.get(id))!));
+    this.#queue.push(id);
+    this.#pump();
+    return (await this.d.tasks.get(id))!;
+  }
+
+  /**
+   * Removes containers of tasks finished longer ago than the cleanup age; logs, outputs and
+   * diffs stay in the database. Returns how many were removed.
+   */
+  async sweep(maxAgeMs: number): Promise<number> {
+    const cutoff = this.#now() - maxAgeMs;
+    let removed = 0;
+    for (const task of await this.d.tasks.withStatus("completed", "failed", "cancelled", "interrupted")) {
+      if (!task.container_id || task.container_removed || (task.finished_at ?? Infinity) > cutoff || this.#active.has(task.id)) continue;
+      await this.d.containers.remove(task.container_id);
+      await this.d.containers.removeImage(`${this.#snapshotRepo()}:${task.id}`);
+      await this.d.tasks.update(task.id, { container_removed: true });
+      removed++;
+    }
+    if (removed) this.d.log.info("tasks.containers_removed", { count: removed });
+    return removed;
+  }
+
+  #snapshotRepo(): string {
+    return `coderflow-task-${this.d.installation}`;
+  }
+
   /** After a start: queued tasks go back in the queue, running ones are reattached to their containers. */
   async recover(): Promise<void> {
     const pending = await this.d.tasks.withStatus("queued", "preparing", "running");
     if (pending.length === 0) return;
     const ping = await this.d.engine.ping();
     for (const task of pending) {
-      if (task.status === "queued") {
+      // Queued, or a follow-up whose new container was not made yet: nothing ran, so queue it again.
+      if (task.status === "queued" || (task.status === "preparing" && task.follow_up !== null)) {
+        if (task.status === "preparing") await this.d.tasks.update(task.id, { status: "queued" });
         this.#queue.push(task.id);
         continue;
       }
@@ -205,15 +249,24 @@ export class TaskRunner {
     const stream = taskStream(id);
     const env = this.d.registry.get(task.environment);
     if (!env?.config) throw new Error(`environment "${task.environment}" is no longer available`);
-    const build = await this.d.builds.currentImage(env.name);
-    if (!build?.image_id) throw new Error(`environment "${env.name}" has no image`);
-    task = await this.#setStatus(id, "preparing", { started_at: this.#now(), image: build.tag });
-    await this.d.logs.append(stream, [`preparing container from ${build.tag}`]);
+    const followUp = task.follow_up !== null && task.container_id !== null;
+    let image: string, imageName: string;
+    if (followUp) {
+      imageName = `${this.#snapshotRepo()}:${id}`;
+      image = await this.d.containers.commit(task.container_id!, this.#snapshotRepo(), String(id));
+      await this.d.containers.remove(task.container_id!);
+    } else {
+      const build = await this.d.builds.currentImage(env.name);
+      if (!build?.image_id) throw new Error(`environment "${env.name}" has no image`);
+      [image, imageName] = [build.image_id, build.tag!];
+    }
+    task = await this.#setStatus(id, "preparing", { started_at: task.started_at ?? this.#now(), image: followUp ? task.image : imageName, runs: task.runs + 1 });
+    await this.d.logs.append(stream, [`preparing container from ${imageName} (run ${task.runs})`]);
 
     const secrets = await this.d.secrets.resolve(env, "tasks");
     const agent = this.d.agents(task.agent)!;
     const invocation = agent.command({
-      instructions: task.instructions,
+      instructions: followUp ? task.follow_up! : task.instructions,
       model: task.model ?? undefined,
       resumeSessionId: task.session_id ?? undefined,
       apiKey: await this.d.agentApiKey(task.agent),
@@ -224,7 +277,7 @@ export class TaskRunner {
     });
     const config = env.config;
     const containerId = await this.d.containers.create({
-      image: build.image_id,
+      image,
       command: ["bash", WRAPPER_PATH],
       env: { ...this.d.agentEnv, ...invocation.env, ...envSecrets(secrets), TZ: config.timezone, HOME: "/home/coder" },
       labels: { "coderflow.installation": this.d.installation, "coderflow.task": String(id) },
@@ -241,7 +294,7 @@ export class TaskRunner {
     });
     this.#active.get(id)!.containerId = containerId;
     const deadline = this.#now() + config.resources.timeout_minutes * 60_000;
-    task = await this.d.tasks.update(id, { container_id: containerId, deadline });
+    task = await this.d.tasks.update(id, { container_id: containerId, deadline, follow_up: null });
     if (task.cancel_requested_by) {
       await this.d.containers.remove(containerId);
       await this.#finish(id, "cancelled", `cancelled by ${task.cancel_requested_by}`, null);

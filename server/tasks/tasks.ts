@@ -34,6 +34,11 @@ export interface Task {
   diff: string | null;
   files_changed: string[];
   cancel_requested_by: string | null;
+  /** Runs started so far: 1 for the first, +1 per follow-up. */
+  runs: number;
+  /** Instructions of the follow-up waiting to run. */
+  follow_up: string | null;
+  container_removed: boolean;
 }
 
 export const taskStream = (id: number) => `task:${id}`;
@@ -71,6 +76,9 @@ function toTask(r: Record<string, unknown>): Task {
     diff: str(r.diff),
     files_changed: JSON.parse(String(r.files_changed)),
     cancel_requested_by: str(r.cancel_requested_by),
+    runs: Number(r.runs ?? 0),
+    follow_up: str(r.follow_up),
+    container_removed: Number(r.container_removed ?? 0) === 1,
   };
 }
 
@@ -86,7 +94,7 @@ export type NewTask = Pick<Task, "environment" | "agent" | "model" | "instructio
 
 const SELECT = "SELECT t.*, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
 const LIST_COLUMNS =
-  "SELECT t.id, t.environment, t.agent, t.model, substr(t.instructions, 1, 300) AS instructions, t.template, t.parameters, t.branches, t.status, t.reason, t.exit_code, t.created_by, t.created_at, t.started_at, t.finished_at, t.image, t.container_id, t.deadline, t.session_id, t.tokens_in, t.tokens_out, t.cost_usd, NULL AS summary, NULL AS commit_message, NULL AS diff, t.files_changed, t.cancel_requested_by, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
+  "SELECT t.id, t.environment, t.agent, t.model, substr(t.instructions, 1, 300) AS instructions, t.template, t.parameters, t.branches, t.status, t.reason, t.exit_code, t.created_by, t.created_at, t.started_at, t.finished_at, t.image, t.container_id, t.deadline, t.session_id, t.tokens_in, t.tokens_out, t.cost_usd, NULL AS summary, NULL AS commit_message, NULL AS diff, t.files_changed, t.cancel_requested_by, t.runs, NULL AS follow_up, t.container_removed, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
 
 /** Task rows: what was asked, where it stands, and what it produced. */
 export class TaskStore {
@@ -125,7 +133,7 @@ export class TaskStore {
   }
 
   async update(id: number, fields: Partial<Omit<Task, "id" | "created_by_name">>): Promise<Task> {
-    const entries = Object.entries(fields).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : v] as const);
+    const entries = Object.entries(fields).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : typeof v === "boolean" ? Number(v) : v] as const);
     if (entries.length) {
       await this.db.run(`UPDATE tasks SET ${entries.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [...entries.map(([, v]) => v as string | number | null), id]);
     }
