@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/env.ts";
 import { formFields, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import type { Services } from "../services.ts";
+import { AGENTS as AGENT_NAMES } from "../environments/schema.ts";
 
 export function adminRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/admin", "admin", (c) => c.redirect("/admin/users", 303));
@@ -45,6 +46,16 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/admin/api-keys/:id/revoke", "admin", async (c) => {
     await s.apiKeys.revoke(Number(c.req.param("id")));
     return c.redirect("/admin/api-keys", 303);
+  });
+
+  r.get("/admin/agents", "admin", async (c) => render(c, s, "admin/agents", { agents: AGENT_NAMES, configured: await s.agentKeys.configured() }));
+  r.post("/admin/agents", "admin", async (c) => {
+    const form = await formFields(c);
+    const agent = form.agent ?? "";
+    if (!AGENT_NAMES.includes(agent as never)) return c.text(`Unknown agent "${agent}"`, 400);
+    await s.agentKeys.set(agent, form.api_key ?? "");
+    s.log.info("agent_key.set", { agent, cleared: !form.api_key?.trim(), by: c.var.identity!.user.username });
+    return c.redirect("/admin/agents", 303);
   });
 
   r.get("/admin/license", "admin", (c) => licensePage(c, s));
