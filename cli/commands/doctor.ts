@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { checkKeyMatches, describeCertificate } from "../../server/config/tls.ts";
-import { explainListenError } from "../../server/node.ts";
+import { explainListenError } from "../../server/listen.ts";
 import { DockerEngine } from "../../server/docker/engine.ts";
 import { licenseService } from "../../server/runtime.ts";
 import { CliError } from "../errors.ts";
