@@ -25,6 +25,14 @@ export interface SseFormat {
   status(status: Record<string, unknown>): SseMessage;
 }
 
+/** One event in the wire format; several are written at once, which is what keeps fan-out cheap. */
+export function sseFrame(m: SseMessage): string {
+  let frame = m.event ? `event: ${m.event}\n` : "";
+  for (const line of m.data.split("\n")) frame += `data: ${line}\n`;
+  if (m.id !== undefined) frame += `id: ${m.id}\n`;
+  return frame + "\n";
+}
+
 export const textFormat: SseFormat = {
   lines: (lines) => lines.map((l) => ({ id: String(l.seq), event: "log", data: l.line.replace(/\r/g, "") })),
   status: (status) => ({ event: "status", data: JSON.stringify(status) }),
@@ -72,7 +80,7 @@ export function logEventStream(c: Context, source: LogStreamSource, format: SseF
     const sendLines = async (lines: { seq: number; line: string }[]) => {
       const fresh = lines.filter((l) => l.seq > last);
       if (fresh.length === 0) return;
-      for (const message of format.lines(fresh)) await sse.writeSSE(message);
+      await sse.write(format.lines(fresh).map(sseFrame).join(""));
       last = fresh[fresh.length - 1].seq;
     };
     const drainStored = async () => {
@@ -81,11 +89,11 @@ export function logEventStream(c: Context, source: LogStreamSource, format: SseF
       }
     };
     try {
-      await sse.writeSSE(format.status(await source.status()));
+      await sse.write(sseFrame(format.status(await source.status())));
       await drainStored();
       if (await source.isFinished()) {
         await drainStored();
-        await sse.writeSSE({ event: "end", data: "" });
+        await sse.write(sseFrame({ event: "end", data: "" }));
         return;
       }
       while (!closed) {
@@ -106,10 +114,10 @@ export function logEventStream(c: Context, source: LogStreamSource, format: SseF
           if (event.lines[0] && event.lines[0].seq > last + 1) await drainStored();
           await sendLines(event.lines);
         } else if (event.type === "status") {
-          await sse.writeSSE(format.status(event.status));
+          await sse.write(sseFrame(format.status(event.status)));
         } else {
           await drainStored();
-          await sse.writeSSE({ event: "end", data: "" });
+          await sse.write(sseFrame({ event: "end", data: "" }));
           return;
         }
       }

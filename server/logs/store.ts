@@ -51,46 +51,46 @@ export class LogStore {
     if (lines.length === 0) return;
     if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
     let seq = this.#next.get(stream)!;
-    const pending = this.#pending.get(stream) ?? [];
+    let pending = this.#pending.get(stream);
+    if (!pending) this.#pending.set(stream, (pending = []));
     for (const line of lines) pending.push({ seq: seq++, at, line, source });
     this.#next.set(stream, seq);
-    this.#pending.set(stream, pending);
-    const total = [...this.#pending.values()].reduce((n, p) => n + p.length, 0);
-    if (total >= (this.opts.maxBatch ?? 2000)) return this.flush();
-    this.#flushTimer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 10);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#pendingCount += lines.length;
+    const cycle = (this.#cycle ??= deferred());
+    if (this.#pendingCount >= (this.opts.maxBatch ?? 5000)) void this.flush();
+    else this.#flushTimer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 10);
+    return cycle.promise;
   }
 
-  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #pendingCount = 0;
+  /** Everyone who appended since the last flush waits on the same commit. */
+  #cycle: Deferred | undefined;
 
   /** Commits everything queued so far, then tells subscribers. */
   flush(): Promise<void> {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     const batch = this.#pending;
+    const cycle = this.#cycle;
     this.#pending = new Map();
-    const waiters = this.#waiters;
-    this.#waiters = [];
+    this.#pendingCount = 0;
+    this.#cycle = undefined;
     this.#flushing = this.#flushing.then(async () => {
-      if (batch.size === 0) return waiters.forEach((w) => w.resolve());
-      const statements = [];
-      for (const [stream, lines] of batch) {
-        for (let i = 0; i < lines.length; i += 200) {
-          const chunk = lines.slice(i, i + 200);
-          statements.push({
-            sql: `INSERT INTO log_lines (stream, seq, at, line, source) VALUES ${chunk.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-            args: chunk.flatMap((l) => [stream, l.seq, l.at, l.line, l.source ?? null]),
-          });
-        }
-      }
+      if (batch.size === 0) return cycle?.resolve();
+      // One statement per stream, the rows as a JSON array unpacked by SQLite: binding thousands
+      // of parameters one by one costs more than the insert itself.
+      const statements = [...batch].map(([stream, lines]) => ({
+        sql: "INSERT INTO log_lines (stream, seq, at, line, source) SELECT ?, j.value->>0, j.value->>1, j.value->>2, j.value->>3 FROM json_each(?) AS j",
+        args: [stream, JSON.stringify(lines.map((l) => [l.seq, l.at, l.line, l.source ?? null]))],
+      }));
       try {
         await this.db.batch(statements);
       } catch (err) {
-        waiters.forEach((w) => w.reject(err));
+        cycle?.reject(err);
         throw err;
       }
       for (const [stream, lines] of batch) this.#emit(stream, { type: "lines", lines });
-      waiters.forEach((w) => w.resolve());
+      cycle?.resolve();
     });
     return this.#flushing.catch(() => undefined);
   }
@@ -139,4 +139,18 @@ export class LogStore {
   #emit(stream: string, event: LogEvent): void {
     for (const listener of this.#listeners.get(stream) ?? []) listener(event);
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void, reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  // Callers that fire and forget must not turn a failed write into an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
