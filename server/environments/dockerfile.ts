@@ -24,6 +24,9 @@ export function environmentDockerfile(config: EnvironmentConfig, opts: { baseIma
   for (const repo of config.repos) {
     const target = `/workspace/${repoPath(repo)}`;
     out.push(`COPY --chown=coder:coder ${contextRepoDir(repo)} ${target}`);
+    // The copied index holds the server's file stats; refreshing it here (and ignoring inode
+    // numbers, which differ per container) saves the task's final diff from rehashing every file.
+    out.push(`RUN su coder -c ${shellQuote(`git -C ${target} config core.checkStat minimal && git -C ${target} update-index -q --refresh || true`)}`);
   }
   if (config.repos.some((r) => r.post_clone_action)) {
     // Build secrets arrive as build arguments, declared only where the actions run.
