@@ -2,7 +2,7 @@
 // `docker run --rm IMAGE echo x` measured in the same run. Target: ≤ 1.25×.
 //   npx tsx bench/task-first-line.ts [runs]
 import { execFileSync } from "node:child_process";
-import { api, cleanup, developerKey, installation, median, startServer } from "./lib/harness.ts";
+import { api, cleanup, developerKey, installation, median, startServer, submitToLine } from "./lib/harness.ts";
 
 const runs = Number(process.argv[2] ?? 7);
 const inst = installation({ bench: { image_name: "coderflow-bench/first-line" } });
@@ -12,23 +12,7 @@ const key = developerKey(inst);
 const server = await startServer(inst);
 const call = api(server, key);
 
-async function firstLine(): Promise<number> {
-  const started = performance.now();
-  const { id } = await (await call("/api/tasks", { method: "POST", body: JSON.stringify({ environment: "bench", instructions: "echo x" }) })).json();
-  const res = await call(`/api/tasks/${id}/logs/stream`);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("stream ended before the line arrived");
-    buffer += value;
-    if (/\ndata: x\n/.test(buffer)) {
-      const ms = performance.now() - started;
-      await reader.cancel();
-      return ms;
-    }
-  }
-}
+const firstLine = () => submitToLine(call, "bench", "echo x", "x");
 
 function dockerRun(): number {
   const started = performance.now();

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { api, cleanup, developerKey, installation, median, startServer } from "./lib/harness.ts";
+import { api, cleanup, developerKey, installation, median, startServer, submitToLine } from "./lib/harness.ts";
 
 const runs = Number(process.argv[2] ?? 7);
 const COMMITS = Number(process.argv[3] ?? 50_000);
@@ -60,21 +60,7 @@ const key = developerKey(inst);
 const server = await startServer(inst);
 const call = api(server, key);
 
-async function firstLine(environment: string): Promise<number> {
-  const t0 = performance.now();
-  const { id } = await (await call("/api/tasks", { method: "POST", body: JSON.stringify({ environment, instructions: "echo x" }) })).json();
-  const reader = (await call(`/api/tasks/${id}/logs/stream`)).body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("stream ended first");
-    buffer += value;
-    if (/\ndata: x\n/.test(buffer)) {
-      await reader.cancel();
-      return performance.now() - t0;
-    }
-  }
-}
+const firstLine = (environment: string) => submitToLine(call, environment, "echo x", "x");
 
 try {
   await firstLine("small");

@@ -83,6 +83,23 @@ export function api(server: RunningServer, key: string) {
   };
 }
 
+/** Milliseconds from submitting `instructions` to the SSE client seeing the line `expect`. */
+export async function submitToLine(call: ReturnType<typeof api>, environment: string, instructions: string, expect: string): Promise<number> {
+  const started = performance.now();
+  const { id } = await (await call("/api/tasks", { method: "POST", body: JSON.stringify({ environment, instructions }) })).json();
+  const reader = (await call(`/api/tasks/${id}/logs/stream`)).body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`task ${id}'s stream ended before "${expect}" arrived`);
+    buffer += value;
+    if (buffer.includes(`\ndata: ${expect}\n`)) {
+      await reader.cancel();
+      return performance.now() - started;
+    }
+  }
+}
+
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];

@@ -11,15 +11,15 @@ interface KeySpec {
   parse(raw: string, cwd: string): string | number;
 }
 
-const port: KeySpec = {
-  description: "TCP port the server listens on",
-  default: 3000,
+const wholeNumber = (key: string, description: string, def: number, min: number, max: number): KeySpec => ({
+  description,
+  default: def,
   parse(raw) {
     const n = Number(raw);
-    if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 65535) throw new Error(`server_port must be a whole number from 1 to 65535, got "${raw}"`);
+    if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new Error(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
     return n;
   },
-};
+});
 
 const text = (description: string, def?: string): KeySpec => ({ description, default: def, parse: (raw) => raw.trim() });
 
@@ -33,7 +33,7 @@ const absolutePath = (description: string, check?: (path: string) => void): KeyS
 });
 
 export const CONFIG_KEYS = {
-  server_port: port,
+  server_port: wholeNumber("server_port", "TCP port the server listens on", 3000, 1, 65535),
   server_host: text("Address the server binds to", "0.0.0.0"),
   ssl_cert_path: absolutePath("PEM certificate chain: certificate, intermediates, root", (p) => checkCertificate(p)),
   ssl_key_path: absolutePath("PEM private key matching ssl_cert_path", (p) => checkPrivateKey(p)),
@@ -54,15 +54,7 @@ export const CONFIG_KEYS = {
     },
   },
   frame_ancestors: text("Origins allowed to embed the UI in a frame (space separated, for intranet portals)", "'self'"),
-  max_concurrent_tasks: {
-    description: "Tasks that may run at once; more wait in the queue",
-    default: 4,
-    parse(raw) {
-      const n = Number(raw);
-      if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 256) throw new Error(`max_concurrent_tasks must be a whole number from 1 to 256, got "${raw}"`);
-      return n;
-    },
-  },
+  max_concurrent_tasks: wholeNumber("max_concurrent_tasks", "Tasks that may run at once; more wait in the queue", 4, 1, 256),
   trust_proxy: {
     description: "Take the client address from X-Forwarded-For (true behind a reverse proxy)",
     default: "false",

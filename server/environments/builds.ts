@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "../db/database.ts";
+import { nullableNumber, nullableString } from "../db/values.ts";
 import { BASE_LATEST } from "../docker/base-image.ts";
 import { ImageBuildError } from "../docker/build-log.ts";
 import type { DockerEngine } from "../docker/engine.ts";
@@ -36,8 +37,7 @@ export const buildStream = (id: number) => `build:${id}`;
 const COLUMNS = "id, environment, status, trigger, requested_by, tag, image_id, error, failed_step, created_at, started_at, finished_at";
 
 function toBuild(row: Record<string, unknown>): Build {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const [num, str] = [nullableNumber, nullableString];
   return {
     id: Number(row.id),
     environment: String(row.environment),
@@ -60,6 +60,7 @@ function toBuild(row: Record<string, unknown>): Build {
  */
 export class Builds {
   #running = new Map<string, Promise<void>>();
+  #requests = new Map<string, Promise<Build>>();
 
   constructor(
     private deps: {
@@ -96,7 +97,18 @@ export class Builds {
   }
 
   /** Starts a build, or returns the one already queued or running for the environment. */
-  async request(environment: string, opts: { trigger: string; by?: string }): Promise<Build> {
+  request(environment: string, opts: { trigger: string; by?: string }): Promise<Build> {
+    // Requests arriving together (a double click, a schedule beside a person) share one answer:
+    // each would otherwise find no active build across the awaits below and start its own.
+    let pending = this.#requests.get(environment);
+    if (!pending) {
+      pending = this.#start(environment, opts).finally(() => this.#requests.delete(environment));
+      this.#requests.set(environment, pending);
+    }
+    return pending;
+  }
+
+  async #start(environment: string, opts: { trigger: string; by?: string }): Promise<Build> {
     const env = this.deps.registry.get(environment);
     if (!env) throw new BuildRequestError(`no environment named "${environment}"`);
     if (env.problems.length || !env.config) throw new BuildRequestError(`environment "${environment}" is broken; fix the problems shown on its page first`);

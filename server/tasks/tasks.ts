@@ -1,4 +1,5 @@
 import type { Database } from "../db/database.ts";
+import { nullableNumber, nullableString } from "../db/values.ts";
 
 export const TASK_STATES = ["queued", "preparing", "running", "completed", "failed", "cancelled", "interrupted"] as const;
 export type TaskStatus = (typeof TASK_STATES)[number];
@@ -43,8 +44,8 @@ export interface Task {
 
 export const taskStream = (id: number) => `task:${id}`;
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+const num = nullableNumber;
+const str = nullableString;
 
 function toTask(r: Record<string, unknown>): Task {
   return {
