@@ -16,6 +16,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+command -v claude >/dev/null 2>&1 && command -v codex >/dev/null 2>&1 && command -v gemini >/dev/null 2>&1 || npm install -g --no-audit --no-fund @anthropic-ai/claude-code @openai/codex @google/gemini-cli   # test/agents/cli-e2e.test.ts runs the real agent CLIs
+
 if [ -x scripts/ensure-docker.sh ]; then scripts/ensure-docker.sh; fi
 if [ -x scripts/ensure-base-image.sh ]; then scripts/ensure-base-image.sh; fi
 
