@@ -185,7 +185,8 @@ export class Builds {
         contextDir,
         tag,
         buildArgs: Object.fromEntries(buildSecrets.map((s) => [s.target, s.value])),
-        labels: { "coderflow.environment": env.name, "coderflow.build": String(build.id) },
+        // Constant labels only: a per-build label would add uncached steps to every rebuild (the tag names the build).
+        labels: { "coderflow.environment": env.name },
         onLine: say,
       });
       await this.deps.engine.tagImage(imageId, `${config.image_name}:latest`);
