@@ -33,7 +33,8 @@ export async function updateCheckout(repo: RepoConfig, dir: string, log: (line: 
   } else {
     const before = await git(["rev-parse", "HEAD"], dir);
     await git(["remote", "set-url", "origin", repo.url], dir);
-    await git(["fetch", "--quiet", ...depth, "origin", `+refs/heads/${repo.branch}:refs/remotes/origin/${repo.branch}`], dir);
+    // No FETCH_HEAD: a file the first clone lacks would change the COPY step and miss the cache.
+    await git(["fetch", "--quiet", "--no-write-fetch-head", ...depth, "origin", `+refs/heads/${repo.branch}:refs/remotes/origin/${repo.branch}`], dir);
     const after = await git(["rev-parse", `refs/remotes/origin/${repo.branch}`], dir);
     if (after !== before) {
       await git(["checkout", "--quiet", "-B", repo.branch, `refs/remotes/origin/${repo.branch}`], dir);

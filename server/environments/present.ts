@@ -1,9 +1,10 @@
 import type { Build } from "./builds.ts";
 import type { Environment } from "../setup/load.ts";
 import { formatProblem } from "../setup/problems.ts";
+import type { SecretDefinition } from "../secrets/secrets.ts";
 
 /** What the API says of an environment: its configuration and state, never secret values. */
-export function environmentJson(env: Environment, current: Build | undefined, lastBuild: Build | undefined) {
+export function environmentJson(env: Environment, current: Build | undefined, lastBuild: Build | undefined, secrets: SecretDefinition[]) {
   return {
     name: env.name,
     status: env.problems.length ? "broken" : "ok",
@@ -19,7 +20,8 @@ export function environmentJson(env: Environment, current: Build | undefined, la
     resources: env.config?.resources ?? null,
     network: env.config?.network ?? null,
     rebuild_schedule: env.config?.rebuild_schedule ?? null,
-    secrets: Object.entries(env.secrets).map(([key, s]) => ({ key, expose_as: s.expose_as, target: s.target, available_for: s.available_for })),
+    // Both origins, as the environment page lists them: .secrets.json and the ones an admin entered.
+    secrets: secrets.map((s) => ({ key: s.key, expose_as: s.expose_as, target: s.target, available_for: s.available_for, origin: s.origin })),
   };
 }
 

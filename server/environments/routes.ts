@@ -110,13 +110,15 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
   });
 
   // JSON API
-  r.get("/api/environments", "viewer", async (c) => c.json((await overview(s)).map(({ env, current, last }) => environmentJson(env, current, last))));
+  r.get("/api/environments", "viewer", async (c) =>
+    c.json(await Promise.all((await overview(s)).map(async ({ env, current, last }) => environmentJson(env, current, last, await s.secrets.list(env))))),
+  );
 
   r.get("/api/environments/:name", "viewer", async (c) => {
     const env = s.registry.get(c.req.param("name") ?? "");
     if (!env) return c.json({ error: `no environment named "${c.req.param("name")}"` }, 404);
-    const [current, [last]] = await Promise.all([s.builds.currentImage(env.name), s.builds.list(env.name, 1)]);
-    return c.json(environmentJson(env, current, last));
+    const [current, [last], secrets] = await Promise.all([s.builds.currentImage(env.name), s.builds.list(env.name, 1), s.secrets.list(env)]);
+    return c.json(environmentJson(env, current, last, secrets));
   });
 
   r.post("/api/environments/:name/build", "developer", async (c) => {
