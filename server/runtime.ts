@@ -92,6 +92,16 @@ export function dockerStatus(engine: DockerEngine, ttlMs = 3000): { ping(): Prom
   };
 }
 
+/**
+ * The daemon the installation's environment names. dockerode reads DOCKER_HOST from this process
+ * only, so a unix:// socket given in `env` (which may differ, as for a server embedded in tests)
+ * is passed on; other DOCKER_HOST forms are honoured from the process environment.
+ */
+function dockerEngineFor(env: Record<string, string | undefined>): DockerEngine {
+  const host = env.DOCKER_HOST;
+  return host?.startsWith("unix://") && host.length > "unix://".length ? new DockerEngine({ socketPath: host.slice("unix://".length) }) : new DockerEngine();
+}
+
 /** Labels an installation's task containers, so two installations on one host never adopt each other's. */
 export function installationId(home: string): string {
   return createHash("sha256").update(home).digest("hex").slice(0, 12);
@@ -109,11 +119,11 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
   const [templates, assets] = await Promise.all([loadTemplates(), loadAssets()]);
   const publicUrl = config.get("public_url") as string | undefined;
   const secret = loadSecret(paths.secretKey);
-  const engine = new DockerEngine();
+  const engine = dockerEngineFor(env);
   const logs = new LogStore(db, { now });
   const registry = new EnvironmentRegistry(() => config.get("setup_path") as string | undefined, opts.log);
   const secrets = new EnvironmentSecrets(db, new SecretCipher(secret), env, now);
-  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, now });
+  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, cacheKeySecret: secret, now });
   const cipher = new SecretCipher(secret);
   const tasks = new TaskStore(db, now);
   const agentKeys = new AgentKeys(db, cipher);
@@ -127,6 +137,7 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
     containers: new TaskContainers(engine),
     agents: agentFor,
     agentApiKey: (agent) => agentKeys.get(agent),
+    agentBaseUrl: (agent) => agentKeys.baseUrl(agent),
     log: opts.log,
     installation: installationId(opts.home),
     concurrency: Number(config.get("max_concurrent_tasks")),

@@ -10,7 +10,8 @@ import type { LogStore } from "../logs/store.ts";
 import { Redactor } from "../secrets/redact.ts";
 import type { EnvironmentSecrets } from "../secrets/secrets.ts";
 import { updateCheckout } from "./checkout.ts";
-import { contextRepoDir, environmentDockerfile } from "./dockerfile.ts";
+import { contextRepoDir, environmentDockerfile, finalStage, postCloneCommands, reposStage } from "./dockerfile.ts";
+import { runPostCloneWithSecrets } from "./post-clone.ts";
 import type { EnvironmentRegistry } from "./registry.ts";
 
 export type BuildStatus = "queued" | "running" | "succeeded" | "failed";
@@ -73,6 +74,8 @@ export class Builds {
       cacheDir: string;
       log: Logger;
       baseImage?: string;
+      /** Keys the post-clone cache label (see post-clone.ts). */
+      cacheKeySecret: Uint8Array;
       now?: () => number;
     },
   ) {}
@@ -180,15 +183,29 @@ export class Builds {
       const contextDir = join(this.deps.cacheDir, env.name);
       await mkdir(contextDir, { recursive: true });
       for (const repo of config.repos) await updateCheckout(repo, join(contextDir, contextRepoDir(repo)), say);
-      await writeFile(join(contextDir, "Dockerfile"), environmentDockerfile(config, { baseImage, buildSecretNames: buildSecrets.map((s) => s.target) }));
-      const { imageId } = await this.deps.engine.buildImage({
-        contextDir,
-        tag,
-        buildArgs: Object.fromEntries(buildSecrets.map((s) => [s.target, s.value])),
-        // Constant labels only: a per-build label would add uncached steps to every rebuild (the tag names the build).
-        labels: { "coderflow.environment": env.name },
-        onLine: say,
-      });
+      const labels = { "coderflow.environment": env.name };
+      let imageId: string;
+      if (buildSecrets.length === 0 || postCloneCommands(config).length === 0) {
+        await writeFile(join(contextDir, "Dockerfile"), environmentDockerfile(config, { baseImage }));
+        ({ imageId } = await this.deps.engine.buildImage({ contextDir, tag, labels, onLine: say }));
+      } else {
+        // Build secrets: the repositories, then the actions in a container, then the rest.
+        await writeFile(join(contextDir, "Dockerfile"), reposStage(config, baseImage).join("\n") + "\n");
+        const repos = await this.deps.engine.buildImage({ contextDir, tag: `${config.image_name}:repos`, labels, onLine: say });
+        const actionsImage = await runPostCloneWithSecrets({
+          engine: this.deps.engine,
+          image: repos.imageId,
+          commands: postCloneCommands(config),
+          secrets: Object.fromEntries(buildSecrets.map((s) => [s.target, s.value])),
+          repo: config.image_name,
+          cacheKeySecret: this.deps.cacheKeySecret,
+          onLine: say,
+        });
+        const finalDir = join(contextDir, "final");
+        await mkdir(finalDir, { recursive: true });
+        await writeFile(join(finalDir, "Dockerfile"), [`FROM ${actionsImage}`, ...finalStage(config)].join("\n") + "\n");
+        ({ imageId } = await this.deps.engine.buildImage({ contextDir: finalDir, tag, labels, onLine: say }));
+      }
       await this.deps.engine.tagImage(imageId, `${config.image_name}:latest`);
       say(`built ${tag} (${imageId.slice(0, 19)})`);
       await finish({ status: "succeeded", image_id: imageId });

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig, RepoConfig } from "./schema.ts";
+import { shellQuote } from "../shell.ts";
 
 export function repoPath(repo: RepoConfig): string {
   return repo.path ?? repo.name;
@@ -9,17 +10,15 @@ export function contextRepoDir(repo: RepoConfig): string {
   return `repos/${repo.name}`;
 }
 
-function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** Shell commands that run each repository's post_clone_action in its directory, as the image's user. */
+export function postCloneCommands(config: EnvironmentConfig): string[] {
+  return config.repos.filter((r) => r.post_clone_action).map((r) => `cd ${shellQuote(`/workspace/${repoPath(r)}`)} && ${r.post_clone_action}`);
 }
 
-/**
- * The environment image: the base image, the organisation's tool lines, the repositories
- * (checked out on the server, so no credential enters the image) with their post-clone
- * actions, then the remaining lines. Layer order keeps rarely-changing steps first.
- */
-export function environmentDockerfile(config: EnvironmentConfig, opts: { baseImage: string; buildSecretNames: string[] }): string {
-  const out = [`FROM ${opts.baseImage}`, "USER root", `ENV TZ=${config.timezone}`];
+/** Up to the repositories: the base image, the organisation's tool lines, the checkouts. */
+export function reposStage(config: EnvironmentConfig, baseImage: string): string[] {
+  const out = [`FROM ${baseImage}`, "USER root", `ENV TZ=${config.timezone}`];
   out.push(...config.docker_config.pre_clone_instructions);
   for (const repo of config.repos) {
     const target = `/workspace/${repoPath(repo)}`;
@@ -28,16 +27,21 @@ export function environmentDockerfile(config: EnvironmentConfig, opts: { baseIma
     // numbers, which differ per container) saves the task's final diff from rehashing every file.
     out.push(`RUN su coder -c ${shellQuote(`git -C ${target} config core.checkStat minimal && git -C ${target} update-index -q --refresh || true`)}`);
   }
-  if (config.repos.some((r) => r.post_clone_action)) {
-    // Build secrets arrive as build arguments, declared only where the actions run.
-    for (const name of opts.buildSecretNames) out.push(`ARG ${name}`);
-    out.push("USER coder");
-    for (const repo of config.repos) {
-      if (repo.post_clone_action) out.push(`RUN cd ${shellQuote(`/workspace/${repoPath(repo)}`)} && ${repo.post_clone_action}`);
-    }
-    out.push("USER root");
-  }
-  out.push(...config.docker_config.post_clone_instructions);
-  out.push("RUN chown coder:coder /workspace /task-output", "USER coder", "WORKDIR /workspace", 'CMD ["bash"]');
-  return out.join("\n") + "\n";
+  return out;
+}
+
+/** After the post-clone actions: the remaining lines, and the image's user and directory. */
+export function finalStage(config: EnvironmentConfig): string[] {
+  return ["USER root", ...config.docker_config.post_clone_instructions, "RUN chown coder:coder /workspace /task-output", "USER coder", "WORKDIR /workspace", 'CMD ["bash"]'];
+}
+
+/**
+ * The whole environment image in one Dockerfile, for environments without build secrets:
+ * every step is a cached layer. (With build secrets the actions run in a container instead,
+ * so no secret is written into the image's history; see builds.ts.)
+ */
+export function environmentDockerfile(config: EnvironmentConfig, opts: { baseImage: string }): string {
+  const actions = postCloneCommands(config).map((command) => `RUN ${command}`);
+  const lines = [...reposStage(config, opts.baseImage), ...(actions.length ? ["USER coder", ...actions] : []), ...finalStage(config)];
+  return lines.join("\n") + "\n";
 }

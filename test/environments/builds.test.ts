@@ -143,7 +143,7 @@ test("a failing step ends the build failed, naming the step and its error; the l
   assert.not.ok(await s.engine.imageExists(build.tag!), "a failed build leaves no tag behind");
 });
 
-test("a build secret reaches the build but appears in no stored line, build row or API JSON", async () => {
+test("a build secret reaches the build but appears in no stored line, build row, API JSON or the image", async () => {
   const build = await buildAndWait(SECRETIVE);
   const lines = (await logLines(build.id)).map((l) => l.line);
   assert.is(build.status, "succeeded", lines.join("\n"));
@@ -160,6 +160,11 @@ test("a build secret reaches the build but appears in no stored line, build row 
   const api = JSON.stringify([environmentJson(env, await s.builds.currentImage(SECRETIVE), build, await s.secrets.list(env)), buildJson(build)]);
   assert.ok(api.includes('"TOKEN"'), "the secret is listed by its target");
   assert.not.ok(api.includes(SECRET));
+
+  // Nor in the image: its history and configuration are what `docker history`/`inspect` show.
+  const image = s.engine.docker.getImage(build.image_id!);
+  assert.not.ok(JSON.stringify(await image.history()).includes(SECRET), "the secret is in the image history");
+  assert.not.ok(JSON.stringify(await image.inspect()).includes(SECRET), "the secret is in the image configuration");
 });
 
 test.run();

@@ -41,8 +41,20 @@ export async function engineWithBaseImage(): Promise<DockerEngine> {
  * the build label and the test's own image repository, so nobody else's images are touched.
  */
 export async function removeEnvironmentImages(engine: DockerEngine, environment: string, imageRepo = `coderflow-test/${environment}`): Promise<void> {
-  const images = await engine.docker.listImages({ filters: { label: [`coderflow.environment=${environment}`], reference: [imageRepo] } });
-  for (const image of images) await engine.removeImage(image.Id, { force: true });
+  // Images can stack (repositories → post-clone actions → final): children go first, so repeat
+  // until a pass removes nothing more.
+  for (let pass = 0; pass < 4; pass++) {
+    const images = await engine.docker.listImages({ filters: { label: [`coderflow.environment=${environment}`], reference: [imageRepo] } });
+    let removed = 0;
+    for (const image of images) {
+      const done = await engine.removeImage(image.Id, { force: true }).catch((err: { statusCode?: number }) => {
+        if (err.statusCode === 409) return false;
+        throw err;
+      });
+      if (done) removed++;
+    }
+    if (removed === 0 || removed === images.length) return;
+  }
 }
 
 export type BuildServices = Awaited<ReturnType<typeof openBuildServices>>;
@@ -56,7 +68,7 @@ export async function openBuildServices(setupRoot: string) {
   const registry = new EnvironmentRegistry(() => setupRoot, silentLogger);
   await registry.reload();
   const secrets = new EnvironmentSecrets(db, new SecretCipher(randomBytes(32)));
-  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(home, "build-cache"), log: silentLogger, baseImage: BASE_LATEST });
+  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(home, "build-cache"), log: silentLogger, baseImage: BASE_LATEST, cacheKeySecret: randomBytes(32) });
   return {
     home,
     engine,

@@ -1,0 +1,81 @@
+import { createHmac } from "node:crypto";
+import tar from "tar-stream";
+import type { Readable } from "node:stream";
+import type { DockerEngine } from "../docker/engine.ts";
+import { shellQuote } from "../shell.ts";
+
+const CACHE_LABEL = "coderflow.post-clone-key";
+
+export class PostCloneError extends Error {}
+
+/**
+ * Runs the post-clone actions in a container that reads the build secrets from a file it deletes
+ * before any action runs, then commits the container: the secrets reach the actions but are
+ * written nowhere in the image, its history or its configuration (build arguments and container
+ * environment variables both would be). The result is reused while the image below, the actions
+ * and the secrets stay the same; the cache key is an HMAC, so it does not reveal weak secrets.
+ */
+export async function runPostCloneWithSecrets(opts: {
+  engine: DockerEngine;
+  /** The image with the repositories in place. */
+  image: string;
+  commands: string[];
+  secrets: Record<string, string>;
+  repo: string;
+  /** Keys the cache label's HMAC. */
+  cacheKeySecret: Uint8Array;
+  onLine: (line: string) => void;
+}): Promise<string> {
+  const docker = opts.engine.docker;
+  const below = await docker.getImage(opts.image).inspect();
+  const key = createHmac("sha256", opts.cacheKeySecret)
+    .update(JSON.stringify([below.Id, opts.commands, Object.entries(opts.secrets).sort()]))
+    .digest("hex");
+  const [cached] = await docker.listImages({ filters: { label: [`${CACHE_LABEL}=${key}`] } });
+  if (cached) {
+    opts.onLine(`post-clone actions unchanged: using ${cached.Id.slice(0, 19)}`);
+    return cached.Id;
+  }
+  const script = ["set -e", `set -a; . ${SECRETS_FILE}; set +a; rm -f ${SECRETS_FILE}`, ...opts.commands.map((c) => `echo "+ ${c.replace(/["\\$`]/g, "\\$&")}"\n${c}`)].join("\n");
+  const container = await docker.createContainer({ Image: below.Id, Cmd: ["bash", "-c", script], User: "coder", WorkingDir: "/workspace", Tty: false });
+  try {
+    await container.putArchive(await secretsTar(opts.secrets), { path: "/" });
+    const output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+    let partial = "";
+    const sink = { write: (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      lines.forEach((l) => opts.onLine(l));
+      return true;
+    } };
+    const ended = new Promise<void>((resolve) => output.on("end", resolve).on("close", resolve));
+    docker.modem.demuxStream(output, sink as never, sink as never);
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    await ended;
+    if (partial) opts.onLine(partial);
+    if (StatusCode !== 0) throw new PostCloneError(`a post_clone_action failed with exit code ${StatusCode}`);
+    const committed = (await container.commit({
+      repo: opts.repo,
+      tag: `post-clone-${key.slice(0, 12)}`,
+      comment: "coderflow post-clone actions",
+      changes: [`LABEL ${CACHE_LABEL}=${key}`],
+    })) as { Id: string };
+    return committed.Id;
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
+const SECRETS_FILE = "/tmp/.coderflow-build-secrets";
+
+
+async function secretsTar(secrets: Record<string, string>): Promise<Buffer> {
+  const pack = tar.pack();
+  const body = Object.entries(secrets).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+  pack.entry({ name: SECRETS_FILE.slice(1), mode: 0o400, uid: 1000, gid: 1000 }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
