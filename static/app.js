@@ -6,3 +6,9 @@ document.addEventListener("submit", (event) => {
   const question = button && button.getAttribute("data-confirm");
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+// A live log that reached its end (event "end", hx-sse:close) reloads the page once, so it shows the
+// finished task: its timings, summary and diff, and no Cancel button.
+document.addEventListener("htmx:sse:close", (event) => {
+  if (event.detail && event.detail.reason === "message") window.location.reload();
+});

@@ -62,7 +62,8 @@ export const environmentSchema = z.strictObject({
       memory: z.string().regex(/^\d+(\.\d+)?[kmg]?$/i, 'must be a size like "4g" or "512m"').default("4g"),
       cpus: z.number().positive().max(256).default(2),
       pids: z.int().min(16).default(1024),
-      timeout_minutes: z.int().min(1).default(120),
+      // Fractions allowed: a quick job may deserve 0.5 minutes, and tests can watch a timeout happen.
+      timeout_minutes: z.number().positive().default(120),
     })
     .default({ memory: "4g", cpus: 2, pids: 1024, timeout_minutes: 120 }),
   network: z.enum(["none", "bridge"]).default("bridge"),

@@ -97,10 +97,13 @@ export class TaskContainers {
 
   /**
    * Follows the container's output from `sinceSeconds`, line by line with timestamps, until the
-   * container stops. Resolves when the output ends; rejects when the daemon goes away.
+   * container stops or `detach` is aborted. Resolves when the output ends; rejects when the daemon goes away.
    */
-  async follow(id: string, sinceSeconds: number, onLine: (line: OutputLine) => void): Promise<void> {
+  async follow(id: string, sinceSeconds: number, onLine: (line: OutputLine) => void, detach?: AbortSignal): Promise<void> {
     const raw = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceSeconds })) as unknown as Readable;
+    const hangUp = () => raw.destroy();
+    if (detach?.aborted) hangUp();
+    detach?.addEventListener("abort", hangUp, { once: true });
     const out = new PassThrough();
     const err = new PassThrough();
     this.docker.modem.demuxStream(raw, out, err);
@@ -127,7 +130,7 @@ export class TaskContainers {
       raw.on("end", resolve);
       raw.on("close", resolve);
       raw.on("error", reject);
-    });
+    }).finally(() => detach?.removeEventListener("abort", hangUp));
     flushOut();
     flushErr();
   }

@@ -53,7 +53,8 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/tasks/new", "developer", (c) => newTaskPage(c, c.req.query() as Record<string, string>));
 
   r.post("/tasks", "developer", async (c) => {
-    const fields = await formFields(c);
+    // Browsers send a textarea's line breaks as CRLF; a script agent's bash would choke on the CRs.
+    const fields = Object.fromEntries(Object.entries(await formFields(c)).map(([k, v]) => [k, v.replace(/\r\n?/g, "\n")]));
     const parameters = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("param_")).map(([k, v]) => [k.slice(6), v]));
     try {
       const task = await s.runner.submit(

@@ -1,4 +1,5 @@
 import type { Builds } from "../environments/builds.ts";
+import { repoPath } from "../environments/dockerfile.ts";
 import type { EnvironmentRegistry } from "../environments/registry.ts";
 import type { DockerEngine } from "../docker/engine.ts";
 import type { Logger } from "../log.ts";
@@ -63,6 +64,8 @@ export class TaskRunner {
   #queue: number[] = [];
   #active = new Map<number, { containerId?: string; timer?: ReturnType<typeof setTimeout> }>();
   #stopping = false;
+  /** Aborted on stop: log capture lets go of the containers, which carry on without the server. */
+  #detach = new AbortController();
 
   constructor(private d: RunnerDeps) {}
 
@@ -207,6 +210,7 @@ export class TaskRunner {
   stop(): void {
     this.#stopping = true;
     for (const a of this.#active.values()) clearTimeout(a.timer);
+    this.#detach.abort();
   }
 
   #pump(): void {
@@ -222,6 +226,8 @@ export class TaskRunner {
     try {
       await work();
     } catch (err) {
+      // While stopping, the database is closing; the next start takes the task up again.
+      if (this.#stopping) return;
       const ping = await this.d.engine.ping();
       const reason = ping.ok ? `internal error: ${(err as Error).message}` : `Docker unreachable: ${ping.error}`;
       this.d.log.error("task.error", { task: id, error: (err as Error).message });
@@ -286,7 +292,7 @@ export class TaskRunner {
       pids: config.resources.pids,
       network: this.d.networkOverride ?? config.network,
       files: [
-        { path: WRAPPER_PATH, content: wrapperScript(invocation), mode: 0o755 },
+        { path: WRAPPER_PATH, content: wrapperScript(invocation, config.repos.map(repoPath)), mode: 0o755 },
         ...(invocation.stdin !== undefined ? [{ path: STDIN_PATH, content: invocation.stdin, mode: 0o600 }] : []),
         ...(invocation.files ?? []),
         ...secrets.filter((s) => s.expose_as === "file").map((s) => ({ path: s.target, content: s.value, mode: 0o400 })),
@@ -302,6 +308,8 @@ export class TaskRunner {
     }
     await this.d.containers.start(containerId);
     task = await this.#setStatus(id, "running");
+    // A cancel that landed between the check above and the start found nothing running to kill.
+    if (task.cancel_requested_by) await this.d.containers.kill(containerId).catch(() => undefined);
     this.d.log.info("task.started", { task: id, environment: env.name, agent: task.agent, container: containerId.slice(0, 12) });
     await this.#follow(task, containerId);
   }
@@ -354,12 +362,19 @@ export class TaskRunner {
         pendingWrite = pendingWrite.then(() => this.d.tasks.addActivity(id, items));
       }
     };
-    await this.d.containers.follow(containerId, since, ({ ts, text }) => {
-      occurrence = ts === currentTs ? occurrence + 1 : 0;
-      currentTs = ts;
-      if (resumeFrom && (ts < resumeFrom.ts || (ts === resumeFrom.ts && occurrence <= resumeFrom.n))) return;
-      handle(parser.push(text + "\n"), `${ts}#${occurrence}`);
-    });
+    await this.d.containers.follow(
+      containerId,
+      since,
+      ({ ts, text }) => {
+        occurrence = ts === currentTs ? occurrence + 1 : 0;
+        currentTs = ts;
+        if (this.#stopping || (resumeFrom && (ts < resumeFrom.ts || (ts === resumeFrom.ts && occurrence <= resumeFrom.n)))) return;
+        handle(parser.push(text + "\n"), `${ts}#${occurrence}`);
+      },
+      this.#detach.signal,
+    );
+    // Detached by a stop: the container runs on and the next start resumes from the stored log.
+    if (this.#stopping) return;
     handle(parser.end());
     await pendingWrite;
 

@@ -9,28 +9,32 @@ function quote(arg: string): string {
 
 /**
  * The container's command: runs the agent, then records each repository's change against
- * the commit the task started from, so the diff survives the container.
+ * the commit the task started from, so the diff survives the container. `repoPaths` are the
+ * repositories' places under /workspace, which may be nested (a repo's `path`, e.g. src/app).
  */
-export function wrapperScript(invocation: AgentCommand): string {
+export function wrapperScript(invocation: AgentCommand, repoPaths: string[]): string {
   const agent = invocation.argv.map(quote).join(" ") + (invocation.stdin !== undefined ? ` < ${STDIN_PATH}` : " < /dev/null");
+  const repos = repoPaths.map((p) => quote(`/workspace/${p}`)).join(" ");
   return `#!/bin/bash
 set -u
 mkdir -p /task-output/diffs
-for repo in /workspace/*/; do
+for repo in ${repos}; do
   [ -d "$repo/.git" ] || continue
-  name=$(basename "$repo")
-  [ -f "/task-output/diffs/.base-$name" ] || git -C "$repo" rev-parse HEAD > "/task-output/diffs/.base-$name" 2>/dev/null
+  name=\${repo#/workspace/}
+  key=\${name//\\//_}
+  [ -f "/task-output/diffs/.base-$key" ] || git -C "$repo" rev-parse HEAD > "/task-output/diffs/.base-$key" 2>/dev/null
 done
 cd /workspace
 ${agent} 2>&1
 code=$?
 : > /task-output/files-changed.txt
-for repo in /workspace/*/; do
+for repo in ${repos}; do
   [ -d "$repo/.git" ] || continue
-  name=$(basename "$repo")
-  base=$(cat "/task-output/diffs/.base-$name" 2>/dev/null || echo HEAD)
+  name=\${repo#/workspace/}
+  key=\${name//\\//_}
+  base=$(cat "/task-output/diffs/.base-$key" 2>/dev/null || echo HEAD)
   git -C "$repo" add -A >/dev/null 2>&1
-  git -C "$repo" diff --cached --binary "$base" > "/task-output/diffs/$name.diff"
+  git -C "$repo" diff --cached --binary "$base" > "/task-output/diffs/$key.diff"
   git -C "$repo" diff --cached --name-only "$base" | sed "s|^|$name/|" >> /task-output/files-changed.txt
 done
 exit $code
