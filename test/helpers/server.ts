@@ -9,6 +9,16 @@ import { accountServices, licenseService, openDatabase } from "../../server/runt
 /** The account services and the database they write to, over the server's own database file. */
 export type Accounts = ReturnType<typeof accountServices> & { db: Database };
 
+/** Opens an installation's database for one piece of work and closes it after, as each CLI command does. */
+export async function withInstallationAccounts<T>(home: string, work: (a: Accounts) => Promise<T>, env: Record<string, string | undefined> = {}): Promise<T> {
+  const db = await openDatabase(join(home, "coderflow.db"));
+  try {
+    return await work({ db, ...accountServices(db, licenseService(home, env)) });
+  } finally {
+    await db.close();
+  }
+}
+
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), "coderflow-test-"));
 }
@@ -31,14 +41,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; home
   const home = opts.home ?? tempHome();
   const env = { ...process.env, CODERFLOW_HOME: home, CODERFLOW_SERVER_HOST: "127.0.0.1", ...opts.env } as Record<string, string>;
   const server = await startNodeServer({ home, env, log: silentLogger, port: 0 });
-  const withAccounts = async <T>(work: (a: Accounts) => Promise<T>) => {
-    const db = await openDatabase(join(home, "coderflow.db"));
-    try {
-      return await work({ db, ...accountServices(db, licenseService(home, env)) });
-    } finally {
-      await db.close();
-    }
-  };
+  const withAccounts = <T>(work: (a: Accounts) => Promise<T>) => withInstallationAccounts(home, work, env);
   return {
     url: server.url,
     home,
