@@ -6,6 +6,7 @@ import { formFields, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import type { Services } from "../services.ts";
 import { AGENTS as AGENT_NAMES } from "../environments/schema.ts";
+import { AgentEndpointError } from "../tasks/agent-keys.ts";
 
 export function adminRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/admin", "admin", (c) => c.redirect("/admin/users", 303));
@@ -48,13 +49,24 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
     return c.redirect("/admin/api-keys", 303);
   });
 
-  r.get("/admin/agents", "admin", async (c) => render(c, s, "admin/agents", { agents: AGENT_NAMES, configured: await s.agentKeys.configured() }));
+  r.get("/admin/agents", "admin", async (c) => agentsPage(c, s));
+  // The page's forms send either an agent's key or its model endpoint: only the field sent is changed.
   r.post("/admin/agents", "admin", async (c) => {
     const form = await formFields(c);
     const agent = form.agent ?? "";
     if (!AGENT_NAMES.includes(agent as never)) return c.text(`Unknown agent "${agent}"`, 400);
-    await s.agentKeys.set(agent, form.api_key ?? "");
-    s.log.info("agent_key.set", { agent, cleared: !form.api_key?.trim(), by: c.var.identity!.user.username });
+    if (form.base_url !== undefined) {
+      try {
+        await s.agentKeys.setBaseUrl(agent, form.base_url);
+      } catch (err) {
+        if (err instanceof AgentEndpointError) return agentsPage(c, s, `${agent}: ${err.message}`, 400);
+        throw err;
+      }
+      s.log.info("agent_endpoint.set", { agent, base_url: form.base_url.trim() || null, by: c.var.identity!.user.username });
+    } else {
+      await s.agentKeys.set(agent, form.api_key ?? "");
+      s.log.info("agent_key.set", { agent, cleared: !form.api_key?.trim(), by: c.var.identity!.user.username });
+    }
     return c.redirect("/admin/agents", 303);
   });
 
@@ -75,6 +87,11 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
 async function usersPage(c: Context<AppEnv>, s: Services, extra: { error?: string; form?: Record<string, string> } = {}, status: 200 | 400 = 200) {
   const [users, license] = await Promise.all([s.users.list(), s.license.status()]);
   return render(c, s, "admin/users", { users, license, error: extra.error ?? null, form: extra.form ?? {} }, status);
+}
+
+async function agentsPage(c: Context<AppEnv>, s: Services, error: string | null = null, status: 200 | 400 = 200) {
+  const [configured, baseUrls] = await Promise.all([s.agentKeys.configured(), s.agentKeys.baseUrls()]);
+  return render(c, s, "admin/agents", { agents: AGENT_NAMES, configured, baseUrls, error }, status);
 }
 
 async function licensePage(c: Context<AppEnv>, s: Services, error: string | null = null, status: 200 | 400 = 200) {

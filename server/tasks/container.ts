@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
 import tar from "tar-stream";
@@ -14,6 +15,11 @@ export interface ContainerSpec {
   network: "none" | "bridge" | "host";
   /** Files placed in the container before it starts (wrapper script, instructions, secret files). */
   files: { path: string; content: string; mode?: number; uid?: number }[];
+  /**
+   * The container user's home: directories the files need below it are made the user's, as if the user had made
+   * them. Docker makes missing parents root's, and a CLI must be able to write beside its config (sessions, state).
+   */
+  home?: string;
 }
 
 export interface ContainerExit {
@@ -28,8 +34,19 @@ export function parseMemory(size: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
-async function tarOf(files: ContainerSpec["files"]): Promise<Buffer> {
+/** Every directory strictly below `home` that holds one of the files, parents first. */
+function userDirectories(files: ContainerSpec["files"], home: string): string[] {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    if (!f.path.startsWith(`${home}/`)) continue;
+    for (let dir = posix.dirname(f.path); dir.startsWith(`${home}/`); dir = posix.dirname(dir)) dirs.add(dir);
+  }
+  return [...dirs].sort();
+}
+
+async function tarOf(files: ContainerSpec["files"], home?: string): Promise<Buffer> {
   const pack = tar.pack();
+  for (const dir of home ? userDirectories(files, home) : []) pack.entry({ name: dir.replace(/^\//, ""), type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
   for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, f.content);
   pack.finalize();
   const chunks: Buffer[] = [];
@@ -77,7 +94,7 @@ export class TaskContainers {
         Binds: [],
       },
     });
-    if (spec.files.length) await container.putArchive(await tarOf(spec.files), { path: "/" });
+    if (spec.files.length) await container.putArchive(await tarOf(spec.files, spec.home), { path: "/" });
     return container.id;
   }
 

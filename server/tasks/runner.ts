@@ -8,7 +8,7 @@ import { Redactor } from "../secrets/redact.ts";
 import type { EnvironmentSecrets, ResolvedSecret } from "../secrets/secrets.ts";
 import { renderTemplate } from "../templates/template.ts";
 import type { Environment } from "../setup/load.ts";
-import type { AgentAdapter, ParsedEvent } from "../agents/types.ts";
+import { type AgentAdapter, DEFAULT_HOME, type ParsedEvent } from "../agents/types.ts";
 import type { TaskContainers } from "./container.ts";
 import { isFinished, taskStream, type Task, type TaskStatus, type TaskStore } from "./tasks.ts";
 import { STDIN_PATH, WRAPPER_PATH, wrapperScript } from "./wrapper.ts";
@@ -42,6 +42,8 @@ interface RunnerDeps {
   engine: DockerEngine;
   agents: (name: string) => AgentAdapter | undefined;
   agentApiKey: (agent: string) => Promise<string | undefined>;
+  /** The model endpoint an admin set for the agent, when it is not the vendor's. */
+  agentBaseUrl: (agent: string) => Promise<string | undefined>;
   log: Logger;
   /** Labels this installation's containers, so two installations on one host never adopt each other's. */
   installation: string;
@@ -276,6 +278,7 @@ export class TaskRunner {
       model: task.model ?? undefined,
       resumeSessionId: task.session_id ?? undefined,
       apiKey: await this.d.agentApiKey(task.agent),
+      baseUrl: await this.d.agentBaseUrl(task.agent),
       workdir: "/workspace",
       outputDir: "/task-output",
       agentsMd: env.agentsMd ?? undefined,
@@ -291,6 +294,7 @@ export class TaskRunner {
       cpus: config.resources.cpus,
       pids: config.resources.pids,
       network: this.d.networkOverride ?? config.network,
+      home: DEFAULT_HOME,
       files: [
         { path: WRAPPER_PATH, content: wrapperScript(invocation, config.repos.map(repoPath)), mode: 0o755 },
         ...(invocation.stdin !== undefined ? [{ path: STDIN_PATH, content: invocation.stdin, mode: 0o600 }] : []),
@@ -344,11 +348,17 @@ export class TaskRunner {
     let currentTs = "";
     let occurrence = 0;
     let usage = { tokens_in: task.tokens_in, tokens_out: task.tokens_out, cost_usd: task.cost_usd };
+    // Lines go to the log store as they come (it commits them in order, in groups). The task's own rows are written
+    // one after another: each activity batch numbers itself after the last one stored. A failed write is kept, not
+    // left as an unhandled rejection (which ends the process) while the container runs, and fails the task below.
+    let writeError: unknown;
+    const kept = (write: Promise<unknown>) => write.catch((err) => void (writeError ??= err));
+    let linesWritten: Promise<unknown> = Promise.resolve();
     let pendingWrite: Promise<unknown> = Promise.resolve();
     const handle = (events: ParsedEvent[], source?: string) => {
       const lines = events.filter((e) => e.kind === "log").map((e) => redactor.redact((e as { line: string }).line));
       const activity = events.flatMap((e) => (e.kind === "activity" ? [e] : []));
-      if (lines.length) pendingWrite = this.d.logs.append(stream, lines, this.#now(), source);
+      if (lines.length) linesWritten = kept(this.d.logs.append(stream, lines, this.#now(), source));
       if (activity.length) {
         for (const a of activity) {
           if (a.type === "usage") {
@@ -356,10 +366,10 @@ export class TaskRunner {
             const base = a.scope === "session" ? { tokens_in: 0, tokens_out: 0, cost_usd: 0 } : usage;
             usage = { tokens_in: base.tokens_in + a.inputTokens, tokens_out: base.tokens_out + a.outputTokens, cost_usd: base.cost_usd + (a.costUsd ?? 0) };
           }
-          if (a.type === "session") pendingWrite = pendingWrite.then(() => this.d.tasks.update(id, { session_id: a.sessionId }));
+          if (a.type === "session") pendingWrite = pendingWrite.then(() => kept(this.d.tasks.update(id, { session_id: a.sessionId })));
         }
         const items = activity.map(({ kind: _kind, type, ...data }) => ({ type, data: JSON.parse(redactor.redact(JSON.stringify(data))) }));
-        pendingWrite = pendingWrite.then(() => this.d.tasks.addActivity(id, items));
+        pendingWrite = pendingWrite.then(() => kept(this.d.tasks.addActivity(id, items)));
       }
     };
     await this.d.containers.follow(
@@ -376,7 +386,8 @@ export class TaskRunner {
     // Detached by a stop: the container runs on and the next start resumes from the stored log.
     if (this.#stopping) return;
     handle(parser.end());
-    await pendingWrite;
+    await Promise.all([linesWritten, pendingWrite]);
+    if (writeError) throw writeError;
 
     const exit = await this.d.containers.wait(containerId);
     const outputs = await this.d.containers.readFiles(containerId, "/task-output", OUTPUT_LIMIT);
