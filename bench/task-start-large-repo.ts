@@ -24,12 +24,14 @@ function makeRepo(name: string, commits: number, files: number): string {
     stream += `blob\nmark :${++mark}\ndata ${Buffer.byteLength(content)}\n${content}\n`;
     return mark;
   };
-  const commit = (message: string, changes: string[], first: boolean) => {
-    stream += `commit refs/heads/main\ncommitter Bench <b@x> ${1700000000 + mark} +0000\ndata ${message.length}\n${message}\n${first ? "" : "from refs/heads/main^0\n"}${changes.join("")}\n`;
+  // `from` only where a new fast-import process continues the branch; inside one stream each
+  // commit follows the previous one by itself.
+  const commit = (message: string, changes: string[], continues: boolean) => {
+    stream += `commit refs/heads/main\ncommitter Bench <b@x> ${1700000000 + mark} +0000\ndata ${message.length}\n${message}\n${continues ? "from refs/heads/main^0\n" : ""}${changes.join("")}\n`;
   };
   const initial: string[] = [];
   for (let i = 0; i < files; i++) initial.push(`M 100644 :${blob(`file ${i}\n`)} src/${i % 100}/f${i}.txt\n`);
-  commit("initial", initial, true);
+  commit("initial", initial, false);
   let input = stream;
   stream = "";
   const result = spawnSync("git", ["fast-import", "--quiet"], { cwd: bare, input, maxBuffer: 1 << 30 });
@@ -37,7 +39,7 @@ function makeRepo(name: string, commits: number, files: number): string {
   // Later commits in chunks, each touching one file.
   for (let done = 1; done < commits; ) {
     const chunk = Math.min(5000, commits - done);
-    for (let i = 0; i < chunk; i++, done++) commit(`change ${done}`, [`M 100644 :${blob(`change ${done}\n`)} CHANGES.txt\n`], false);
+    for (let i = 0; i < chunk; i++, done++) commit(`change ${done}`, [`M 100644 :${blob(`change ${done}\n`)} CHANGES.txt\n`], i === 0);
     input = stream;
     stream = "";
     const r = spawnSync("git", ["fast-import", "--quiet"], { cwd: bare, input, maxBuffer: 1 << 30 });
@@ -75,7 +77,7 @@ try {
   console.log(`ratio ${(median(l) / median(s)).toFixed(2)}× (target ≤ 1.1×)`);
 } finally {
   await server.stop();
-  execFileSync("sh", ["-c", "docker images -q 'coderflow-bench/*' | sort -u | xargs -r docker rmi -f"], { stdio: "ignore" });
+  execFileSync("sh", ["-c", "docker images -q 'coderflow-bench/*' | sort -u | xargs -r docker rmi -f || true"], { stdio: "ignore" });
   cleanup(inst);
   execFileSync("rm", ["-rf", dir]);
 }
