@@ -61,6 +61,8 @@ function toBuild(row: Record<string, unknown>): Build {
  */
 export class Builds {
   #running = new Map<string, Promise<void>>();
+  /** The Dockerfile step each running build is at, from the builder's "Step n/m" lines. */
+  #progress = new Map<number, { step: number; total: number }>();
   #requests = new Map<string, Promise<Build>>();
 
   constructor(
@@ -142,14 +144,25 @@ export class Builds {
     for (const { id } of rows) await this.#finish(id, { status: "failed", error: "the server stopped while this build ran; start it again" });
   }
 
+  progress(id: number): { step: number; total: number } | undefined {
+    return this.#progress.get(id);
+  }
+
+  /** What the log stream's status events say of a build. */
+  async statusOf(id: number): Promise<Record<string, unknown>> {
+    const build = (await this.get(id))!;
+    return { status: build.status, error: build.error, tag: build.tag, progress: this.#progress.get(id) ?? null };
+  }
+
   async #setStatus(id: number, fields: Partial<Build>): Promise<void> {
     const keys = Object.keys(fields);
     await this.deps.db.run(`UPDATE builds SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`, [...keys.map((k) => (fields as Record<string, unknown>)[k] as string | number | null), id]);
     const build = await this.get(id);
-    if (build) this.deps.logs.publishStatus(buildStream(id), { status: build.status, error: build.error, tag: build.tag });
+    if (build) this.deps.logs.publishStatus(buildStream(id), await this.statusOf(id));
   }
 
   async #finish(id: number, fields: Partial<Build>): Promise<void> {
+    this.#progress.delete(id);
     await this.#setStatus(id, { ...fields, finished_at: this.#now() });
     await this.deps.logs.end(buildStream(id));
   }
@@ -161,6 +174,11 @@ export class Builds {
     let redactor = new Redactor([]);
     let lastWrite = Promise.resolve();
     const say = (line: string) => {
+      const step = line.match(/^Step (\d+)\/(\d+) : /);
+      if (step) {
+        this.#progress.set(build.id, { step: Number(step[1]), total: Number(step[2]) });
+        void this.statusOf(build.id).then((status) => this.deps.logs.publishStatus(stream, status));
+      }
       lastWrite = this.deps.logs
         .append(stream, [redactor.redact(line)])
         .catch((err) => this.deps.log.error("build.log_write_failed", { build: build.id, error: (err as Error).message }));
