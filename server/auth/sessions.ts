@@ -1,5 +1,6 @@
 import type { Database } from "../db/database.ts";
 import { generateToken, hashToken } from "./tokens.ts";
+import { toUser, userColumnsOf, type User } from "./users.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 export const SESSION_LIFETIME = 30 * DAY;
@@ -28,12 +29,19 @@ export class Sessions {
     return { token, session };
   }
 
-  /** Returns the live session for a token, renewing it when due; null when unknown or expired. */
-  async validate(token: string): Promise<{ session: Session; renewed: boolean } | null> {
+  /**
+   * Returns the live session for a token and its user, renewing the session when due; null
+   * when unknown or expired. Every signed-in request asks, so it is one read, the user joined in.
+   */
+  async validate(token: string): Promise<{ session: Session; user: User; renewed: boolean } | null> {
     const id = hashToken(token);
-    const row = await this.db.get<{ user_id: number; expires_at: number }>("SELECT user_id, expires_at FROM sessions WHERE id = ?", [id]);
+    const row = await this.db.get<Record<string, unknown>>(
+      `SELECT s.expires_at AS session_expires_at, ${userColumnsOf("u")} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
+      [id],
+    );
     if (!row) return null;
-    const session = { id, userId: Number(row.user_id), expiresAt: Number(row.expires_at) };
+    const user = toUser(row);
+    const session = { id, userId: user.id, expiresAt: Number(row.session_expires_at) };
     const now = this.now();
     if (now >= session.expiresAt) {
       await this.invalidate(id);
@@ -42,9 +50,9 @@ export class Sessions {
     if (now >= session.expiresAt - RENEW_WITHIN) {
       session.expiresAt = now + SESSION_LIFETIME;
       await this.db.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [session.expiresAt, id]);
-      return { session, renewed: true };
+      return { session, user, renewed: true };
     }
-    return { session, renewed: false };
+    return { session, user, renewed: false };
   }
 
   async invalidate(id: string): Promise<void> {

@@ -30,9 +30,15 @@ export class UserError extends Error {
   }
 }
 
-const USER_COLUMNS = "id, username, email, name, role, disabled, created_at";
+const USER_COLUMN_NAMES = ["id", "username", "email", "name", "role", "disabled", "created_at"];
+const USER_COLUMNS = USER_COLUMN_NAMES.join(", ");
 
-function toUser(row: Record<string, unknown>): User {
+/** The columns toUser reads, qualified by a table alias, for queries that join users in. */
+export function userColumnsOf(alias: string): string {
+  return USER_COLUMN_NAMES.map((column) => `${alias}.${column}`).join(", ");
+}
+
+export function toUser(row: Record<string, unknown>): User {
   return {
     id: Number(row.id),
     username: String(row.username),

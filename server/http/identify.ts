@@ -21,9 +21,8 @@ export function identify(s: Services): MiddlewareHandler<AppEnv> {
     const token = readCookie(c, s, SESSION_COOKIE);
     if (token) {
       const result = await s.sessions.validate(token);
-      const user = result && (await s.users.byId(result.session.userId));
-      if (result && user && !user.disabled) {
-        c.set("identity", { user, via: "session", sessionId: result.session.id });
+      if (result && !result.user.disabled) {
+        c.set("identity", { user: result.user, via: "session", sessionId: result.session.id });
         if (result.renewed) writeCookie(c, s, SESSION_COOKIE, token, new Date(result.session.expiresAt));
       } else {
         clearCookie(c, s, SESSION_COOKIE);

@@ -11,14 +11,27 @@ export interface LicenseFile {
   write(key: string): Promise<void>;
 }
 
+// Pages ask for the status on every request, and reading the key costs a file open (a thrown
+// ENOENT when there is none) plus a signature check: it dominated the dashboard's profile. A key
+// set by the CLI in another process shows within this time; one installed here at once.
+const STATUS_TTL_MS = 3000;
+
 export class LicenseService {
+  #cached?: { at: number; status: Promise<LicenseStatus> };
+
   constructor(
     private file: LicenseFile,
     private publicKey = VENDOR_PUBLIC_KEY,
     private now: () => number = Date.now,
   ) {}
 
-  async status(): Promise<LicenseStatus> {
+  status(): Promise<LicenseStatus> {
+    const now = this.now();
+    if (!this.#cached || now - this.#cached.at >= STATUS_TTL_MS) this.#cached = { at: now, status: this.#read() };
+    return this.#cached.status;
+  }
+
+  async #read(): Promise<LicenseStatus> {
     const key = await this.file.read();
     if (!key) return { state: "unlicensed" };
     try {
@@ -32,6 +45,7 @@ export class LicenseService {
   async install(key: string): Promise<LicensePayload> {
     const license = await verifyLicense(key, this.publicKey, this.now());
     await this.file.write(key.trim());
+    this.#cached = undefined;
     return license;
   }
 
