@@ -31,7 +31,7 @@ function command(run: AgentRunInput) {
     ...(run.resumeSessionId ? ["--resume", run.resumeSessionId] : []),
     // After "--" a prompt that starts with "-" is still the prompt.
     "--",
-    taskPrompt(run.instructions, run.outputDir),
+    taskPrompt(run),
   ];
   const env: Record<string, string> = {
     HOME: home,

@@ -45,7 +45,7 @@ function command(run: AgentRunInput) {
       : []),
     ...(run.resumeSessionId ? ["resume", run.resumeSessionId] : []),
     "--",
-    taskPrompt(run.instructions, run.outputDir),
+    taskPrompt(run),
   ];
   // CODEX_API_KEY is the key `codex exec` reads for the OpenAI provider, and the custom provider's env_key.
   const env: Record<string, string> = { HOME: home };

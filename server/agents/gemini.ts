@@ -40,7 +40,7 @@ function command(run: AgentRunInput) {
   const argv = [
     "gemini",
     // The joined form keeps a prompt that starts with "-" from being read as an option.
-    `--prompt=${taskPrompt(run.instructions, run.outputDir)}`,
+    `--prompt=${taskPrompt(run)}`,
     "--output-format", "stream-json",
     "--approval-mode", "yolo",
     // A fresh container has never trusted /workspace, and an untrusted folder turns yolo back into "ask".

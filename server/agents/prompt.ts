@@ -1,10 +1,14 @@
+import type { AgentRunInput } from "./types.ts";
+
 /**
  * What every agent is told after the task's own instructions: where the server collects the summary and the
  * commit message from, and that committing is the server's job (it commits on approval, agents hold no push
  * credentials, and the task's change is read from the working tree).
  */
-export function taskPrompt(instructions: string, outputDir: string): string {
-  return `${instructions.trimEnd()}
+export function taskPrompt(run: Pick<AgentRunInput, "instructions" | "outputDir" | "attachments">): string {
+  const { instructions, outputDir, attachments = [] } = run;
+  const attached = attachments.length ? `\n\nFiles attached to this task (read them as you need): ${attachments.join(", ")}` : "";
+  return `${instructions.trimEnd()}${attached}
 
 When you have finished:
 - Write a short summary of what you changed and why to ${outputDir}/summary.md (Markdown).

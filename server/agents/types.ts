@@ -34,6 +34,8 @@ export interface AgentRunInput {
   /** The environment's standing instructions (AGENTS.md). */
   agentsMd?: string;
   skills?: SkillInput[];
+  /** Absolute paths of files a person attached to the task. */
+  attachments?: string[];
   /** Home of the non-root user the CLI runs as; the CLIs' user-level config lives here. Default /home/coder. */
   home?: string;
 }

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
-import { formFields, render } from "../http/render.ts";
+import { formBody, formFields, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
 import { SecretError, type SecretUse } from "../secrets/secrets.ts";
@@ -73,7 +73,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/environments/:name/secrets", "admin", async (c) => {
     const env = s.registry.get(c.req.param("name") ?? "");
     if (!env) return c.text(`No environment named "${c.req.param("name")}"`, 404);
-    const body = await c.req.parseBody({ all: true });
+    const body = await formBody(c);
     const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
     const uses = ([] as unknown[]).concat(body.available_for ?? []).filter((u): u is SecretUse => typeof u === "string") as SecretUse[];
     try {

@@ -6,6 +6,7 @@ import { constantTimeEqual, generateToken } from "../auth/tokens.ts";
 import type { Services } from "../services.ts";
 import { readCookie, writeCookie } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
+import { formBody } from "./render.ts";
 
 const CSRF_COOKIE = "cf_csrf";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -35,7 +36,7 @@ export function csrf(s: Services): MiddlewareHandler<AppEnv> {
     }
     let sent = c.req.header("x-csrf-token");
     if (!sent && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(c.req.header("content-type") ?? "")) {
-      const field = (await c.req.parseBody())._csrf;
+      const field = (await formBody(c))._csrf;
       sent = typeof field === "string" ? field : undefined;
     }
     if (!hadCookie || !sent || !constantTimeEqual(sent, c.var.csrfToken)) {

@@ -17,10 +17,26 @@ export function render(c: Context<AppEnv>, s: Services, view: string, data: obje
   return c.html(html, status, { "Cache-Control": "no-store" });
 }
 
-/** Reads a urlencoded or multipart form as plain strings (files are ignored here). */
+/**
+ * The parsed form, repeated fields as arrays. Hono caches the first parse whatever its options,
+ * so every reader (the CSRF check included) must ask for the same shape: this one.
+ */
+export function formBody(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
+  return c.req.parseBody({ all: true });
+}
+
+/** A urlencoded or multipart form's text fields, the first value of each (files are left out). */
 export async function formFields(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
   const fields: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) if (typeof value === "string") fields[key] = value;
+  for (const [key, value] of Object.entries(await formBody(c))) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === "string") fields[key] = first;
+  }
   return fields;
+}
+
+/** The files of a multipart form field, however many were chosen. */
+export async function formFiles(c: Context, name: string): Promise<File[]> {
+  const value = (await formBody(c))[name];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is File => typeof v === "object" && v !== null && v.size > 0);
 }

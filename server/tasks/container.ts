@@ -14,7 +14,9 @@ export interface ContainerSpec {
   pids: number;
   network: "none" | "bridge" | "host";
   /** Files placed in the container before it starts (wrapper script, instructions, secret files). */
-  files: { path: string; content: string; mode?: number; uid?: number }[];
+  files: { path: string; content: string | Uint8Array; mode?: number; uid?: number }[];
+  /** Directories to make, owned by the container user, beside those below `home`. */
+  directories?: string[];
   /**
    * The container user's home: directories the files need below it are made the user's, as if the user had made
    * them. Docker makes missing parents root's, and a CLI must be able to write beside its config (sessions, state).
@@ -44,10 +46,10 @@ function userDirectories(files: ContainerSpec["files"], home: string): string[] 
   return [...dirs].sort();
 }
 
-async function tarOf(files: ContainerSpec["files"], home?: string): Promise<Buffer> {
+async function tarOf(files: ContainerSpec["files"], home?: string, directories: string[] = []): Promise<Buffer> {
   const pack = tar.pack();
-  for (const dir of home ? userDirectories(files, home) : []) pack.entry({ name: dir.replace(/^\//, ""), type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
-  for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, f.content);
+  for (const dir of [...directories, ...(home ? userDirectories(files, home) : [])]) pack.entry({ name: dir.replace(/^\//, ""), type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
+  for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, typeof f.content === "string" ? f.content : Buffer.from(f.content));
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -94,7 +96,7 @@ export class TaskContainers {
         Binds: [],
       },
     });
-    if (spec.files.length) await container.putArchive(await tarOf(spec.files, spec.home), { path: "/" });
+    if (spec.files.length) await container.putArchive(await tarOf(spec.files, spec.home, spec.directories), { path: "/" });
     return container.id;
   }
 

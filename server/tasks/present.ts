@@ -9,6 +9,7 @@ export function taskJson(t: Task) {
     environment: t.environment,
     agent: t.agent,
     model: t.model,
+    effort: t.effort,
     status: t.status,
     reason: t.reason,
     exit_code: t.exit_code,

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
-import { formFields, render } from "../http/render.ts";
+import { formFields, formFiles, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
 import type { Services } from "../services.ts";
@@ -8,7 +8,8 @@ import { renderMarkdown } from "../views/markdown.ts";
 import { AGENTS } from "../environments/schema.ts";
 import { statusOf, TaskRequestError, type SubmitInput } from "./runner.ts";
 import { taskJson } from "./present.ts";
-import { isFinished, TASK_STATES, taskStream, type Task, type TaskFilter } from "./tasks.ts";
+import { isFinished, TASK_STATES, taskStream, type Attachment, type Task, type TaskFilter } from "./tasks.ts";
+import { decodeBase64 } from "@oslojs/encoding";
 
 function taskSource(s: Services, id: number): LogStreamSource {
   return {
@@ -28,6 +29,20 @@ async function findTask(c: Context<AppEnv>, s: Services): Promise<Task | undefin
 function mayChange(c: Context<AppEnv>, task: Task): boolean {
   const user = c.var.identity!.user;
   return user.role === "admin" || task.created_by === user.id;
+}
+
+/** JSON attachments: [{name, content_base64}]. */
+function decodeAttachments(value: unknown): Attachment[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new TaskRequestError("attachments must be an array of {name, content_base64}");
+  return value.map((a, i) => {
+    if (!a || typeof a.name !== "string" || typeof a.content_base64 !== "string") throw new TaskRequestError(`attachments[${i}] needs a name and content_base64`);
+    try {
+      return { name: a.name, content: decodeBase64(a.content_base64) };
+    } catch {
+      throw new TaskRequestError(`attachments[${i}].content_base64 is not base64`);
+    }
+  });
 }
 
 function filterFrom(c: Context<AppEnv>): TaskFilter {
@@ -57,8 +72,18 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
     const fields = Object.fromEntries(Object.entries(await formFields(c)).map(([k, v]) => [k, v.replace(/\r\n?/g, "\n")]));
     const parameters = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("param_")).map(([k, v]) => [k.slice(6), v]));
     try {
+      const attachments = await Promise.all((await formFiles(c, "attachments")).map(async (f) => ({ name: f.name, content: new Uint8Array(await f.arrayBuffer()) })));
       const task = await s.runner.submit(
-        { environment: fields.environment, agent: fields.agent || undefined, model: fields.model || undefined, instructions: fields.instructions, template: fields.template || undefined, parameters },
+        {
+          environment: fields.environment,
+          agent: fields.agent || undefined,
+          model: fields.model || undefined,
+          effort: fields.effort || undefined,
+          instructions: fields.instructions,
+          template: fields.template || undefined,
+          parameters,
+          attachments,
+        },
         c.var.identity!.user.id,
       );
       return c.redirect(`/tasks/${task.id}`, 303);
@@ -71,12 +96,13 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/tasks/:id", "viewer", async (c) => {
     const task = await findTask(c, s);
     if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
-    const [lines, activity] = await Promise.all([s.logs.read(taskStream(task.id), 0, 20_000), s.tasks.activity(task.id, 200)]);
+    const [lines, activity, attachments] = await Promise.all([s.logs.read(taskStream(task.id), 0, 20_000), s.tasks.activity(task.id, 200), s.tasks.attachmentNames(task.id)]);
     return render(c, s, "tasks/show", {
       task,
       lines,
       lastSeq: lines.at(-1)?.seq ?? 0,
       activity,
+      attachments,
       finished: isFinished(task.status),
       summaryHtml: task.summary ? renderMarkdown(task.summary) : null,
       mayChange: mayChange(c, task),
@@ -115,10 +141,10 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
 
   // JSON API
   r.post("/api/tasks", "developer", async (c) => {
-    const body = (await c.req.json().catch(() => null)) as SubmitInput | null;
-    if (!body || typeof body !== "object") return c.json({ error: "request body must be a JSON object {environment, instructions, agent?, template?, parameters?, branches?}" }, 400);
+    const body = (await c.req.json().catch(() => null)) as (Omit<SubmitInput, "attachments"> & { attachments?: unknown }) | null;
+    if (!body || typeof body !== "object") return c.json({ error: "request body must be a JSON object {environment, instructions, agent?, model?, effort?, template?, parameters?, branches?, attachments?: [{name, content_base64}]}" }, 400);
     try {
-      const task = await s.runner.submit(body, c.var.identity!.user.id);
+      const task = await s.runner.submit({ ...body, attachments: decodeAttachments(body.attachments) }, c.var.identity!.user.id);
       return c.json({ id: task.id, status: task.status, url: `/tasks/${task.id}` }, 201);
     } catch (err) {
       if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);

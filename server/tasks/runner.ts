@@ -10,7 +10,7 @@ import { renderTemplate } from "../templates/template.ts";
 import type { Environment } from "../setup/load.ts";
 import { type AgentAdapter, DEFAULT_HOME, type ParsedEvent } from "../agents/types.ts";
 import type { TaskContainers } from "./container.ts";
-import { isFinished, taskStream, type Task, type TaskStatus, type TaskStore } from "./tasks.ts";
+import { isFinished, taskStream, type Attachment, type Task, type TaskStatus, type TaskStore } from "./tasks.ts";
 import { STDIN_PATH, WRAPPER_PATH, wrapperScript } from "./wrapper.ts";
 
 export class TaskRequestError extends Error {
@@ -27,7 +27,9 @@ export interface SubmitInput {
   instructions?: string;
   agent?: string;
   model?: string;
+  effort?: string;
   template?: string;
+  attachments?: Attachment[];
   parameters?: Record<string, string | string[]>;
   branches?: Record<string, string>;
 }
@@ -84,7 +86,12 @@ export class TaskRunner {
     if (!env) throw new TaskRequestError(`no environment named "${input.environment}"`, 404);
     if (env.problems.length || !env.config) throw new TaskRequestError(`environment "${env.name}" is broken; fix its setup repository files first`, 409);
     const agent = input.agent || env.config.default_agent;
-    if (!this.d.agents(agent)) throw new TaskRequestError(`agent "${agent}" is not one of claude, codex, gemini, script`);
+    const adapter = this.d.agents(agent);
+    if (!adapter) throw new TaskRequestError(`agent "${agent}" is not one of claude, codex, gemini, script`);
+    if (input.effort && !adapter.efforts.includes(input.effort)) {
+      throw new TaskRequestError(adapter.efforts.length ? `effort "${input.effort}" is not one of ${adapter.efforts.join(", ")} for ${agent}` : `the ${agent} agent has no effort setting`);
+    }
+    const attachments = checkAttachments(input.attachments ?? []);
     let instructions = input.instructions ?? "";
     if (input.template) {
       const template = env.templates.find((t) => t.id === input.template);
@@ -106,11 +113,13 @@ export class TaskRunner {
       environment: env.name,
       agent,
       model: input.model ?? null,
+      effort: input.effort || null,
       instructions,
       template: input.template ?? null,
       parameters: input.parameters ?? {},
       branches: input.branches ?? {},
       created_by: userId,
+      attachments,
     });
     await this.d.logs.append(taskStream(task.id), [`queued: ${agent} on ${env.name}`]);
     this.#queue.push(task.id);
@@ -272,10 +281,14 @@ export class TaskRunner {
     await this.d.logs.append(stream, [`preparing container from ${imageName} (run ${task.runs})`]);
 
     const secrets = await this.d.secrets.resolve(env, "tasks");
+    // A follow-up's snapshot already holds the attachments.
+    const attachments = followUp ? [] : await this.d.tasks.attachments(id);
     const agent = this.d.agents(task.agent)!;
     const invocation = agent.command({
       instructions: followUp ? task.follow_up! : task.instructions,
+      attachments: attachments.map((a) => `${ATTACHMENT_DIR}/${a.name}`),
       model: task.model ?? undefined,
+      effort: task.effort ?? undefined,
       resumeSessionId: task.session_id ?? undefined,
       apiKey: await this.d.agentApiKey(task.agent),
       baseUrl: await this.d.agentBaseUrl(task.agent),
@@ -295,7 +308,9 @@ export class TaskRunner {
       pids: config.resources.pids,
       network: this.d.networkOverride ?? config.network,
       home: DEFAULT_HOME,
+      directories: attachments.length ? [ATTACHMENT_DIR] : [],
       files: [
+        ...attachments.map((a) => ({ path: `${ATTACHMENT_DIR}/${a.name}`, content: a.content, mode: 0o444 })),
         { path: WRAPPER_PATH, content: wrapperScript(invocation, config.repos.map(repoPath)), mode: 0o755 },
         ...(invocation.stdin !== undefined ? [{ path: STDIN_PATH, content: invocation.stdin, mode: 0o600 }] : []),
         ...(invocation.files ?? []),
@@ -416,6 +431,27 @@ export class TaskRunner {
     this.d.log.info("task.finished", { task: id, status, reason });
     return task;
   }
+}
+
+export const ATTACHMENT_DIR = "/task-input";
+const MAX_ATTACHMENTS = 20;
+const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
+
+/** Attachments become files in /task-input, so their names must be plain file names. */
+function checkAttachments(attachments: Attachment[]): Attachment[] {
+  if (attachments.length > MAX_ATTACHMENTS) throw new TaskRequestError(`at most ${MAX_ATTACHMENTS} attachments, got ${attachments.length}`);
+  const names = new Set<string>();
+  let total = 0;
+  for (const a of attachments) {
+    if (!/^[\w][\w.-]{0,99}$/.test(a.name)) throw new TaskRequestError(`attachment name "${a.name}" must be a plain file name (letters, digits, dots, dashes, underscores)`);
+    if (names.has(a.name)) throw new TaskRequestError(`two attachments are named "${a.name}"`);
+    if (a.content.byteLength > MAX_ATTACHMENT_BYTES) throw new TaskRequestError(`attachment "${a.name}" is ${a.content.byteLength} bytes; the limit is ${MAX_ATTACHMENT_BYTES}`);
+    names.add(a.name);
+    total += a.content.byteLength;
+  }
+  if (total > MAX_ATTACHMENTS_BYTES) throw new TaskRequestError(`attachments total ${total} bytes; the limit is ${MAX_ATTACHMENTS_BYTES}`);
+  return attachments;
 }
 
 function envSecrets(secrets: ResolvedSecret[]): Record<string, string> {

@@ -11,6 +11,7 @@ export interface Task {
   environment: string;
   agent: string;
   model: string | null;
+  effort: string | null;
   instructions: string;
   template: string | null;
   parameters: Record<string, unknown>;
@@ -53,6 +54,7 @@ function toTask(r: Record<string, unknown>): Task {
     environment: String(r.environment),
     agent: String(r.agent),
     model: str(r.model),
+    effort: str(r.effort),
     instructions: String(r.instructions),
     template: str(r.template),
     parameters: JSON.parse(String(r.parameters)),
@@ -91,11 +93,18 @@ export interface TaskFilter {
   limit?: number;
 }
 
-export type NewTask = Pick<Task, "environment" | "agent" | "model" | "instructions" | "template" | "parameters" | "branches" | "created_by">;
+export type NewTask = Pick<Task, "environment" | "agent" | "model" | "effort" | "instructions" | "template" | "parameters" | "branches" | "created_by"> & {
+  attachments: Attachment[];
+};
+
+export interface Attachment {
+  name: string;
+  content: Uint8Array;
+}
 
 const SELECT = "SELECT t.*, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
 const LIST_COLUMNS =
-  "SELECT t.id, t.environment, t.agent, t.model, substr(t.instructions, 1, 300) AS instructions, t.template, t.parameters, t.branches, t.status, t.reason, t.exit_code, t.created_by, t.created_at, t.started_at, t.finished_at, t.image, t.container_id, t.deadline, t.session_id, t.tokens_in, t.tokens_out, t.cost_usd, NULL AS summary, NULL AS commit_message, NULL AS diff, t.files_changed, t.cancel_requested_by, t.runs, NULL AS follow_up, t.container_removed, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
+  "SELECT t.id, t.environment, t.agent, t.model, t.effort, substr(t.instructions, 1, 300) AS instructions, t.template, t.parameters, t.branches, t.status, t.reason, t.exit_code, t.created_by, t.created_at, t.started_at, t.finished_at, t.image, t.container_id, t.deadline, t.session_id, t.tokens_in, t.tokens_out, t.cost_usd, NULL AS summary, NULL AS commit_message, NULL AS diff, t.files_changed, t.cancel_requested_by, t.runs, NULL AS follow_up, t.container_removed, u.username AS created_by_name FROM tasks t JOIN users u ON u.id = t.created_by";
 
 /** Task rows: what was asked, where it stands, and what it produced. */
 export class TaskStore {
@@ -106,10 +115,22 @@ export class TaskStore {
 
   async create(t: NewTask): Promise<Task> {
     const { lastId } = await this.db.run(
-      "INSERT INTO tasks (environment, agent, model, instructions, template, parameters, branches, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-      [t.environment, t.agent, t.model, t.instructions, t.template, JSON.stringify(t.parameters), JSON.stringify(t.branches), t.created_by, this.now()],
+      "INSERT INTO tasks (environment, agent, model, effort, instructions, template, parameters, branches, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+      [t.environment, t.agent, t.model, t.effort, t.instructions, t.template, JSON.stringify(t.parameters), JSON.stringify(t.branches), t.created_by, this.now()],
     );
+    if (t.attachments.length) {
+      await this.db.batch(t.attachments.map((a) => ({ sql: "INSERT INTO task_attachments (task_id, name, content) VALUES (?, ?, ?)", args: [lastId, a.name, a.content] })));
+    }
     return (await this.get(lastId))!;
+  }
+
+  async attachments(id: number): Promise<Attachment[]> {
+    const rows = await this.db.all<{ name: string; content: ArrayBuffer }>("SELECT name, content FROM task_attachments WHERE task_id = ? ORDER BY name", [id]);
+    return rows.map((r) => ({ name: String(r.name), content: new Uint8Array(r.content) }));
+  }
+
+  async attachmentNames(id: number): Promise<string[]> {
+    return (await this.db.all<{ name: string }>("SELECT name FROM task_attachments WHERE task_id = ? ORDER BY name", [id])).map((r) => String(r.name));
   }
 
   async get(id: number): Promise<Task | undefined> {

@@ -1,11 +1,9 @@
 import type { AgentCommand } from "../agents/types.ts";
+import { shellQuote } from "../shell.ts";
 
 export const WRAPPER_PATH = "/opt/coderflow/run.sh";
 export const STDIN_PATH = "/opt/coderflow/agent-stdin";
 
-function quote(arg: string): string {
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The container's command: runs the agent, then records each repository's change against
@@ -13,8 +11,8 @@ function quote(arg: string): string {
  * repositories' places under /workspace, which may be nested (a repo's `path`, e.g. src/app).
  */
 export function wrapperScript(invocation: AgentCommand, repoPaths: string[]): string {
-  const agent = invocation.argv.map(quote).join(" ") + (invocation.stdin !== undefined ? ` < ${STDIN_PATH}` : " < /dev/null");
-  const repos = repoPaths.map((p) => quote(`/workspace/${p}`)).join(" ");
+  const agent = invocation.argv.map(shellQuote).join(" ") + (invocation.stdin !== undefined ? ` < ${STDIN_PATH}` : " < /dev/null");
+  const repos = repoPaths.map((p) => shellQuote(`/workspace/${p}`)).join(" ");
   return `#!/bin/bash
 set -u
 mkdir -p /task-output/diffs
