@@ -12,6 +12,8 @@ export function render(c: Context<AppEnv>, s: Services, view: string, data: obje
     csrf: c.var.csrfToken,
     asset: (name: string) => s.assets.url(name),
     path: c.req.path,
+    // For commands shown to copy (curl): the address people use, behind a proxy too.
+    origin: s.publicUrl ?? new URL(c.req.url).origin,
     version: VERSION,
   });
   return c.html(html, status, { "Cache-Control": "no-store" });
