@@ -9,7 +9,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { FormClient } from "../test/helpers/browser-session.ts";
-import { waitForHealth } from "../test/helpers/health-poll.ts";
+import { waitForHealth } from "./lib/health-poll.ts";
 import { cleanup, freePort, installation, median, startServer } from "./lib/harness.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 3);

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitForHealth } from "../test/helpers/health-poll.ts";
+import { waitForHealth } from "./lib/health-poll.ts";
 import { cleanup, freePort, installation, median } from "./lib/harness.ts";
 
 const RUNS = Number(process.argv[2] ?? 5);
