@@ -13,6 +13,7 @@ import { updateCheckout } from "./checkout.ts";
 import { contextRepoDir, environmentDockerfile, finalStage, postCloneCommands, reposStage } from "./dockerfile.ts";
 import { runPostCloneWithSecrets } from "./post-clone.ts";
 import type { EnvironmentRegistry } from "./registry.ts";
+import type { RepoConfig } from "./schema.ts";
 
 export type BuildStatus = "queued" | "running" | "succeeded" | "failed";
 
@@ -26,6 +27,8 @@ export interface Build {
   image_id: string | null;
   error: string | null;
   failed_step: string | null;
+  /** Repository name → the commit this build baked in. */
+  repo_heads: Record<string, string>;
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
@@ -35,7 +38,7 @@ export class BuildRequestError extends Error {}
 
 export const buildStream = (id: number) => `build:${id}`;
 
-const COLUMNS = "id, environment, status, trigger, requested_by, tag, image_id, error, failed_step, created_at, started_at, finished_at";
+const COLUMNS = "id, environment, status, trigger, requested_by, tag, image_id, error, failed_step, repo_heads, created_at, started_at, finished_at";
 
 function toBuild(row: Record<string, unknown>): Build {
   const [num, str] = [nullableNumber, nullableString];
@@ -49,6 +52,7 @@ function toBuild(row: Record<string, unknown>): Build {
     image_id: str(row.image_id),
     error: str(row.error),
     failed_step: str(row.failed_step),
+    repo_heads: JSON.parse(String(row.repo_heads ?? "{}")),
     created_at: Number(row.created_at),
     started_at: num(row.started_at),
     finished_at: num(row.finished_at),
@@ -144,6 +148,11 @@ export class Builds {
     for (const { id } of rows) await this.#finish(id, { status: "failed", error: "the server stopped while this build ran; start it again" });
   }
 
+  /** The server's checkout of an environment's repository, kept between builds. */
+  checkoutDir(environment: string, repo: RepoConfig): string {
+    return join(this.deps.cacheDir, environment, contextRepoDir(repo));
+  }
+
   progress(id: number): { step: number; total: number } | undefined {
     return this.#progress.get(id);
   }
@@ -156,7 +165,11 @@ export class Builds {
 
   async #setStatus(id: number, fields: Partial<Build>): Promise<void> {
     const keys = Object.keys(fields);
-    await this.deps.db.run(`UPDATE builds SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`, [...keys.map((k) => (fields as Record<string, unknown>)[k] as string | number | null), id]);
+    const value = (k: string) => {
+      const v = (fields as Record<string, unknown>)[k];
+      return (v !== null && typeof v === "object" ? JSON.stringify(v) : v) as string | number | null;
+    };
+    await this.deps.db.run(`UPDATE builds SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`, [...keys.map(value), id]);
     const build = await this.get(id);
     if (build) this.deps.logs.publishStatus(buildStream(id), await this.statusOf(id));
   }
@@ -200,7 +213,8 @@ export class Builds {
       say(`building environment ${env.name} as ${tag} from ${baseImage}`);
       const contextDir = join(this.deps.cacheDir, env.name);
       await mkdir(contextDir, { recursive: true });
-      for (const repo of config.repos) await updateCheckout(repo, join(contextDir, contextRepoDir(repo)), say);
+      const heads: Record<string, string> = {};
+      for (const repo of config.repos) heads[repo.name] = await updateCheckout(repo, this.checkoutDir(env.name, repo), say);
       const labels = { "coderflow.environment": env.name };
       let imageId: string;
       if (buildSecrets.length === 0 || postCloneCommands(config).length === 0) {
@@ -226,7 +240,7 @@ export class Builds {
       }
       await this.deps.engine.tagImage(imageId, `${config.image_name}:latest`);
       say(`built ${tag} (${imageId.slice(0, 19)})`);
-      await finish({ status: "succeeded", image_id: imageId });
+      await finish({ status: "succeeded", image_id: imageId, repo_heads: heads });
       this.deps.log.info("build.succeeded", { build: build.id, environment: env.name, tag });
     } catch (err) {
       const step = err instanceof ImageBuildError ? err.step ?? null : null;

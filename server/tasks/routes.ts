@@ -70,7 +70,8 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/tasks", "developer", async (c) => {
     // Browsers send a textarea's line breaks as CRLF; a script agent's bash would choke on the CRs.
     const fields = Object.fromEntries(Object.entries(await formFields(c)).map(([k, v]) => [k, v.replace(/\r\n?/g, "\n")]));
-    const parameters = Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith("param_")).map(([k, v]) => [k.slice(6), v]));
+    const prefixed = (prefix: string) => Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+    const parameters = prefixed("param_");
     try {
       const attachments = await Promise.all((await formFiles(c, "attachments")).map(async (f) => ({ name: f.name, content: new Uint8Array(await f.arrayBuffer()) })));
       const task = await s.runner.submit(
@@ -82,6 +83,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
           instructions: fields.instructions,
           template: fields.template || undefined,
           parameters,
+          branches: prefixed("branch_"),
           attachments,
         },
         c.var.identity!.user.id,

@@ -12,6 +12,7 @@ import { type AgentAdapter, DEFAULT_HOME, type ParsedEvent } from "../agents/typ
 import type { TaskContainers } from "./container.ts";
 import { isFinished, taskStream, type Attachment, type Task, type TaskStatus, type TaskStore } from "./tasks.ts";
 import { STDIN_PATH, WRAPPER_PATH, wrapperScript } from "./wrapper.ts";
+import { BranchError, prepareBranches } from "./branches.ts";
 
 export class TaskRequestError extends Error {
   constructor(
@@ -106,7 +107,10 @@ export class TaskRunner {
     for (const [repo, branch] of Object.entries(input.branches ?? {})) {
       const config = env.config.repos.find((r) => r.name === repo);
       if (!config) throw new TaskRequestError(`environment "${env.name}" has no repository "${repo}"`);
-      if (branch !== config.branch) throw new TaskRequestError(`repository "${repo}" is built at branch "${config.branch}"; other branches cannot be selected yet`);
+      if (typeof branch !== "string" || !/^[\w./-]+$/.test(branch) || branch.includes("..")) throw new TaskRequestError(`branch "${branch}" of repository "${repo}" is not a branch name`);
+      if (branch !== config.branch && !config.allow_branch_selection) {
+        throw new TaskRequestError(`repository "${repo}" is fixed at branch "${config.branch}" (allow_branch_selection is false in its environment.json)`);
+      }
     }
     if (!(await this.d.builds.currentImage(env.name))) throw new TaskRequestError(`environment "${env.name}" has no image yet; build it first`, 409);
     const task = await this.d.tasks.create({
@@ -268,6 +272,7 @@ export class TaskRunner {
     if (!env?.config) throw new Error(`environment "${task.environment}" is no longer available`);
     const followUp = task.follow_up !== null && task.container_id !== null;
     let image: string, imageName: string;
+    let branches: Awaited<ReturnType<typeof prepareBranches>> = { checkouts: [], files: [] };
     if (followUp) {
       imageName = `${this.#snapshotRepo()}:${id}`;
       image = await this.d.containers.commit(task.container_id!, this.#snapshotRepo(), String(id));
@@ -276,6 +281,13 @@ export class TaskRunner {
       const build = await this.d.builds.currentImage(env.name);
       if (!build?.image_id) throw new Error(`environment "${env.name}" has no image`);
       [image, imageName] = [build.image_id, build.tag!];
+      try {
+        branches = await prepareBranches({ builds: this.d.builds, environment: env.name, repos: env.config.repos, build, branches: task.branches });
+      } catch (err) {
+        if (!(err instanceof BranchError)) throw err;
+        await this.#finish(id, "failed", err.message, null);
+        return;
+      }
     }
     task = await this.#setStatus(id, "preparing", { started_at: task.started_at ?? this.#now(), image: followUp ? task.image : imageName, runs: task.runs + 1 });
     await this.d.logs.append(stream, [`preparing container from ${imageName} (run ${task.runs})`]);
@@ -308,10 +320,11 @@ export class TaskRunner {
       pids: config.resources.pids,
       network: this.d.networkOverride ?? config.network,
       home: DEFAULT_HOME,
-      directories: attachments.length ? [ATTACHMENT_DIR] : [],
+      directories: attachments.length || branches.files.length ? [ATTACHMENT_DIR] : [],
       files: [
+        ...branches.files.map((f) => ({ ...f, mode: 0o444 })),
         ...attachments.map((a) => ({ path: `${ATTACHMENT_DIR}/${a.name}`, content: a.content, mode: 0o444 })),
-        { path: WRAPPER_PATH, content: wrapperScript(invocation, config.repos.map(repoPath)), mode: 0o755 },
+        { path: WRAPPER_PATH, content: wrapperScript(invocation, config.repos.map(repoPath), branches.checkouts), mode: 0o755 },
         ...(invocation.stdin !== undefined ? [{ path: STDIN_PATH, content: invocation.stdin, mode: 0o600 }] : []),
         ...(invocation.files ?? []),
         ...secrets.filter((s) => s.expose_as === "file").map((s) => ({ path: s.target, content: s.value, mode: 0o400 })),

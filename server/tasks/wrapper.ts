@@ -1,5 +1,6 @@
 import type { AgentCommand } from "../agents/types.ts";
 import { shellQuote } from "../shell.ts";
+import type { BranchCheckout } from "./branches.ts";
 
 export const WRAPPER_PATH = "/opt/coderflow/run.sh";
 export const STDIN_PATH = "/opt/coderflow/agent-stdin";
@@ -10,12 +11,20 @@ export const STDIN_PATH = "/opt/coderflow/agent-stdin";
  * the commit the task started from, so the diff survives the container. `repoPaths` are the
  * repositories' places under /workspace, which may be nested (a repo's `path`, e.g. src/app).
  */
-export function wrapperScript(invocation: AgentCommand, repoPaths: string[]): string {
+export function wrapperScript(invocation: AgentCommand, repoPaths: string[], checkouts: BranchCheckout[] = []): string {
   const agent = invocation.argv.map(shellQuote).join(" ") + (invocation.stdin !== undefined ? ` < ${STDIN_PATH}` : " < /dev/null");
   const repos = repoPaths.map((p) => shellQuote(`/workspace/${p}`)).join(" ");
+  // Switching branches happens before the base commit is recorded, so the diff is against the branch.
+  const switches = checkouts
+    .map((c) => {
+      const fetch = c.bundle ? `git -C ${shellQuote(c.dir)} fetch -q ${shellQuote(c.bundle)} ${shellQuote(`refs/coderflow/${c.branch}`)} && ` : "";
+      return `{ ${fetch}git -C ${shellQuote(c.dir)} checkout -q -B ${shellQuote(c.branch)} ${c.commit} && echo ${shellQuote(`on branch ${c.branch} in ${c.dir}`)}; } || { echo ${shellQuote(`cannot switch ${c.dir} to branch ${c.branch}`)}; exit 2; }`;
+    })
+    .join("\n");
   return `#!/bin/bash
 set -u
 mkdir -p /task-output/diffs
+${switches}
 for repo in ${repos}; do
   [ -d "$repo/.git" ] || continue
   name=\${repo#/workspace/}

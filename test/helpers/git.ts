@@ -16,6 +16,8 @@ export interface BareRepository {
   url: string;
   /** The commit the branch points at. */
   head: string;
+  /** Pushes a new branch with one more commit adding `files` on top of the first; returns its commit. */
+  branch(name: string, files: Record<string, string>): Promise<string>;
   remove(): void;
 }
 
@@ -33,5 +35,22 @@ export async function bareRepository(files: Record<string, string>, branch = "ma
   await git(["add", "--all"], work);
   await git(["commit", "--quiet", "--message", "initial commit"], work);
   await git(["push", "--quiet", url, `HEAD:refs/heads/${branch}`], work);
-  return { url, head: await git(["rev-parse", "HEAD"], work), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url,
+    head: await git(["rev-parse", "HEAD"], work),
+    async branch(name, extraFiles) {
+      await git(["checkout", "--quiet", "-B", name], work);
+      for (const [path, content] of Object.entries(extraFiles)) {
+        mkdirSync(dirname(join(work, path)), { recursive: true });
+        writeFileSync(join(work, path), content);
+      }
+      await git(["add", "--all"], work);
+      await git(["commit", "--quiet", "--message", `on ${name}`], work);
+      await git(["push", "--quiet", url, `HEAD:refs/heads/${name}`], work);
+      const commit = await git(["rev-parse", "HEAD"], work);
+      await git(["checkout", "--quiet", branch], work);
+      return commit;
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
