@@ -75,8 +75,8 @@ try {
   const pageUrl = `${server.url}/`;
 
   // Warm-up: JIT, database page cache, the Docker status cache.
-  wrk(helloUrl + "/", 1);
-  wrk(pageUrl, 1, cookie);
+  wrk(helloUrl + "/", 2);
+  wrk(pageUrl, 2, cookie);
   const rounds: { hello: WrkResult; page: WrkResult }[] = [];
   for (let i = 0; i < ROUNDS; i++) rounds.push({ hello: wrk(helloUrl + "/", SECONDS), page: wrk(pageUrl, SECONDS, cookie) });
 
