@@ -37,6 +37,8 @@ async function findBuild(c: Context<AppEnv>, s: Services): Promise<Build | undef
 }
 
 export function environmentRoutes(r: GuardedRoutes, s: Services): void {
+  // One format object for every page client, so a batch is serialised once for all of them.
+  const liveLogFormat = htmlFormat((st) => s.views.render("environments/build-status", { status: st, escapeHtml }));
   r.get("/environments", "viewer", async (c) =>
     render(c, s, "environments/list", { rows: await overview(s), failure: s.registry.failure, setupProblems: (s.registry.snapshot?.problems ?? []).map(formatProblem), docker: await s.docker.ping() }),
   );
@@ -103,7 +105,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/builds/:id/log/stream", "viewer", async (c) => {
     const build = await findBuild(c, s);
     if (!build) return c.text(`No build ${c.req.param("id")}`, 404);
-    return logEventStream(c, buildSource(s, build), htmlFormat((st) => s.views.render("environments/build-status", { status: st, escapeHtml })));
+    return logEventStream(c, buildSource(s, build), liveLogFormat);
   });
 
   // JSON API

@@ -78,9 +78,9 @@ export function logEventStream(c: Context, source: LogStreamSource, format: SseF
       wake?.();
     });
     const sendLines = async (lines: { seq: number; line: string }[]) => {
-      const fresh = lines.filter((l) => l.seq > last);
+      const fresh = lines[0] && lines[0].seq > last ? lines : lines.filter((l) => l.seq > last);
       if (fresh.length === 0) return;
-      await sse.write(format.lines(fresh).map(sseFrame).join(""));
+      await sse.write(framesOf(fresh, format));
       last = fresh[fresh.length - 1].seq;
     };
     const drainStored = async () => {
@@ -125,6 +125,18 @@ export function logEventStream(c: Context, source: LogStreamSource, format: SseF
       unsubscribe();
     }
   });
+}
+
+// A published batch is one array shared by every subscriber of the stream: serialise it once per
+// format, not once per client (with a hundred followers that was most of the fan-out's cost).
+const serialised = new WeakMap<object, Map<SseFormat, string>>();
+
+function framesOf(lines: { seq: number; line: string }[], format: SseFormat): string {
+  let byFormat = serialised.get(lines);
+  if (!byFormat) serialised.set(lines, (byFormat = new Map()));
+  let text = byFormat.get(format);
+  if (text === undefined) byFormat.set(format, (text = format.lines(lines).map(sseFrame).join("")));
+  return text;
 }
 
 /** The plain-text form for curl and scripts: every stored line after ?after=N. */

@@ -51,6 +51,8 @@ function filterFrom(c: Context<AppEnv>): TaskFilter {
 }
 
 export function taskRoutes(r: GuardedRoutes, s: Services): void {
+  // One format object for every page client, so a batch is serialised once for all of them.
+  const liveLogFormat = htmlFormat((st) => s.views.render("tasks/status", { status: st, escapeHtml }));
   const listPage = async (c: Context<AppEnv>) => {
     const filter = filterFrom(c);
     const tasks = await s.tasks.list(filter);
@@ -138,7 +140,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/tasks/:id/log/stream", "viewer", async (c) => {
     const task = await findTask(c, s);
     if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
-    return logEventStream(c, taskSource(s, task.id), htmlFormat((st) => s.views.render("tasks/status", { status: st, escapeHtml })));
+    return logEventStream(c, taskSource(s, task.id), liveLogFormat);
   });
 
   // JSON API
