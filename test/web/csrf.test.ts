@@ -108,4 +108,16 @@ test("API-key (Bearer) requests need no CSRF token", async () => {
   assert.is(revoked.status, 204);
 });
 
+test("an API call with no credentials at all is told to authenticate (401), not about CSRF", async () => {
+  const res = await fetch(new URL("/api/api-keys", server.url), { method: "POST", body: JSON.stringify({ name: "x" }), headers: { "content-type": "application/json" } });
+  assert.is(res.status, 401);
+  assert.match((await res.json()).error, /authentication required/);
+});
+
+test("a signed-in browser's API call without the token is still refused", async () => {
+  const client = await signedInClient(server, "root");
+  const res = await client.request("/api/api-keys", { method: "POST", body: JSON.stringify({ name: "forged" }), headers: { "content-type": "application/json" } });
+  assert.is(res.status, 403);
+});
+
 test.run();
