@@ -25,25 +25,27 @@ async function git(args: string[], cwd?: string): Promise<string> {
  */
 export async function updateCheckout(repo: RepoConfig, dir: string, log: (line: string) => void): Promise<string> {
   const depth = repo.git_depth > 0 ? [`--depth=${repo.git_depth}`] : [];
+  const logged = (head: string) => {
+    log(`${repo.name}: ${repo.branch} at ${head.slice(0, 12)}`);
+    return head;
+  };
   if (!existsSync(join(dir, ".git"))) {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dirname(dir), { recursive: true });
     log(`cloning ${repo.name} (${repo.branch}) from ${redactUrl(repo.url)}`);
     await git(["clone", "--quiet", "--branch", repo.branch, "--single-branch", ...depth, repo.url, dir]);
-  } else {
-    const before = await git(["rev-parse", "HEAD"], dir);
-    await git(["remote", "set-url", "origin", repo.url], dir);
-    // No FETCH_HEAD: a file the first clone lacks would change the COPY step and miss the cache.
-    await git(["fetch", "--quiet", "--no-write-fetch-head", ...depth, "origin", `+refs/heads/${repo.branch}:refs/remotes/origin/${repo.branch}`], dir);
-    const after = await git(["rev-parse", `refs/remotes/origin/${repo.branch}`], dir);
-    if (after !== before) {
-      await git(["checkout", "--quiet", "-B", repo.branch, `refs/remotes/origin/${repo.branch}`], dir);
-      await git(["clean", "-qfdx"], dir);
-    }
+    return logged(await git(["rev-parse", "HEAD"], dir));
   }
-  const head = await git(["rev-parse", "HEAD"], dir);
-  log(`${repo.name}: ${repo.branch} at ${head.slice(0, 12)}`);
-  return head;
+  // Two git processes when nothing changed: every rebuild pays for this. Fetching from the URL
+  // itself (not "origin") keeps working when environment.json changes it.
+  // No FETCH_HEAD: a file the first clone lacks would change the COPY step and miss the cache.
+  await git(["fetch", "--quiet", "--no-write-fetch-head", ...depth, repo.url, `+refs/heads/${repo.branch}:refs/remotes/origin/${repo.branch}`], dir);
+  const [before, after] = (await git(["rev-parse", "HEAD", `refs/remotes/origin/${repo.branch}`], dir)).split("\n");
+  if (after !== before) {
+    await git(["checkout", "--quiet", "-B", repo.branch, `refs/remotes/origin/${repo.branch}`], dir);
+    await git(["clean", "-qfdx"], dir);
+  }
+  return logged(after);
 }
 
 /** user:password@ in a URL never reaches a log line. */

@@ -43,7 +43,7 @@ export async function prepareBranches(opts: {
     const ref = `refs/coderflow/${branch}`;
     const git = (...args: string[]) => exec("git", ["-C", dir, ...args], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
     try {
-      await git("fetch", "--quiet", "--no-write-fetch-head", "origin", `+refs/heads/${branch}:${ref}`);
+      await git("fetch", "--quiet", "--no-write-fetch-head", repo.url, `+refs/heads/${branch}:${ref}`);
     } catch (err) {
       throw new BranchError(`repository "${name}" has no branch "${branch}" (or its remote cannot be reached): ${String((err as { stderr?: string }).stderr ?? err).trim().split("\n").at(-1)}`);
     }
