@@ -1,8 +1,9 @@
 // Bundles the CLI, and the server with it, into dist/coder-server.js so that `coder-server`
 // starts without compiling TypeScript on the fly (tsx). bench/startup.ts measures the gain.
 // cli/bin.js runs the bundle only while every source it was built from is older than the
-// build, so an edited checkout still runs its sources. Packages stay external: Node loads
-// them from node_modules as usual.
+// build, so an edited checkout still runs its sources. Packages are bundled too (loading a few
+// hundred files from node_modules was most of a cold start), except those with native code or
+// that are only ever loaded on demand.
 //   npm run build        (also run by `npm install` in a clone, as the prepare script)
 import { build } from "esbuild";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -19,7 +20,12 @@ const result = await build({
   entryPoints: ["cli/main.ts"],
   outfile: OUT,
   bundle: true,
-  packages: "external",
+  external: ["@libsql/*", "libsql", "ssh2", "cpu-features", "tsx", "tsx/*"],
+  // ESM builds where a package has one: a UMD build (jsonc-parser's) requires its parts by
+  // computed paths that a bundle cannot follow.
+  mainFields: ["module", "main"],
+  // Bundled CommonJS packages call require() for Node's own modules.
+  banner: { js: "import { createRequire as __coderflowRequire } from 'node:module'; const require = __coderflowRequire(import.meta.url);" },
   platform: "node",
   format: "esm",
   target: "node20",
