@@ -9,6 +9,7 @@ import { healthRoutes } from "./health/routes.ts";
 import { csrf } from "./http/csrf.ts";
 import type { AppEnv } from "./http/env.ts";
 import { identify } from "./http/identify.ts";
+import { RequestError } from "./http/request-error.ts";
 import { GuardedRoutes, wantsJson } from "./http/routes.ts";
 import { securityHeaders } from "./http/security-headers.ts";
 import type { Services } from "./services.ts";
@@ -31,6 +32,7 @@ export function createApp(s: Services) {
 
   app.notFound((c) => (wantsJson(c) ? c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404) : c.text("Not found", 404)));
   app.onError((err, c) => {
+    if (err instanceof RequestError) return wantsJson(c) ? c.json({ error: err.message }, err.status) : c.text(err.message, err.status);
     s.log.error("request.error", { method: c.req.method, path: c.req.path, error: err.message, stack: err.stack });
     return wantsJson(c) ? c.json({ error: "internal error; see the server log" }, 500) : c.text("Internal error; see the server log", 500);
   });

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "../db/database.ts";
+import { RequestError } from "../http/request-error.ts";
 import { nullableNumber, nullableString } from "../db/values.ts";
 import { BASE_LATEST } from "../docker/base-image.ts";
 import { ImageBuildError } from "../docker/build-log.ts";
@@ -34,7 +35,7 @@ export interface Build {
   finished_at: number | null;
 }
 
-export class BuildRequestError extends Error {}
+export class BuildRequestError extends RequestError {}
 
 export const buildStream = (id: number) => `build:${id}`;
 
@@ -119,8 +120,8 @@ export class Builds {
 
   async #start(environment: string, opts: { trigger: string; by?: string }): Promise<Build> {
     const env = this.deps.registry.get(environment);
-    if (!env) throw new BuildRequestError(`no environment named "${environment}"`);
-    if (env.problems.length || !env.config) throw new BuildRequestError(`environment "${environment}" is broken; fix the problems shown on its page first`);
+    if (!env) throw new BuildRequestError(`no environment named "${environment}"`, 404);
+    if (env.problems.length || !env.config) throw new BuildRequestError(`environment "${environment}" is broken; fix the problems shown on its page first`, 409);
     const active = await this.deps.db.get(`SELECT ${COLUMNS} FROM builds WHERE environment = ? AND status IN ('queued', 'running') ORDER BY id DESC LIMIT 1`, [environment]);
     if (active && this.#running.has(environment)) return toBuild(active);
     const { lastId } = await this.deps.db.run("INSERT INTO builds (environment, status, trigger, requested_by, created_at) VALUES (?, 'queued', ?, ?, ?)", [

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
+import { RequestError } from "../http/request-error.ts";
 import { formBody, formFields, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
@@ -31,9 +32,12 @@ function buildSource(s: Services, build: Build): LogStreamSource {
   };
 }
 
-async function findBuild(c: Context<AppEnv>, s: Services): Promise<Build | undefined> {
+/** The build the path names; a 404 (through the app's error handler) when there is none. */
+async function findBuild(c: Context<AppEnv>, s: Services): Promise<Build> {
   const id = Number(c.req.param("id"));
-  return Number.isInteger(id) ? s.builds.get(id) : undefined;
+  const build = Number.isInteger(id) ? await s.builds.get(id) : undefined;
+  if (!build) throw new RequestError(`no build ${c.req.param("id")}`, 404);
+  return build;
 }
 
 export function environmentRoutes(r: GuardedRoutes, s: Services): void {
@@ -95,7 +99,6 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
 
   r.get("/builds/:id", "viewer", async (c) => {
     const build = await findBuild(c, s);
-    if (!build) return c.text(`No build ${c.req.param("id")}`, 404);
     const finished = build.status === "succeeded" || build.status === "failed";
     // Without JavaScript the page shows the log so far; with htmx it streams the rest.
     const lines = await s.logs.read(buildStream(build.id), 0, 20_000);
@@ -104,7 +107,6 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
 
   r.get("/builds/:id/log/stream", "viewer", async (c) => {
     const build = await findBuild(c, s);
-    if (!build) return c.text(`No build ${c.req.param("id")}`, 404);
     return logEventStream(c, buildSource(s, build), liveLogFormat);
   });
 
@@ -121,29 +123,22 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
   });
 
   r.post("/api/environments/:name/build", "developer", async (c) => {
-    try {
-      const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "api", by: c.var.identity!.user.username });
-      return c.json({ build_id: build.id, status: build.status, url: `/api/builds/${build.id}` }, 202);
-    } catch (err) {
-      if (err instanceof BuildRequestError) return c.json({ error: err.message }, /no environment/.test(err.message) ? 404 : 409);
-      throw err;
-    }
+    const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "api", by: c.var.identity!.user.username });
+    return c.json({ build_id: build.id, status: build.status, url: `/api/builds/${build.id}` }, 202);
   });
 
   r.get("/api/builds/:id", "viewer", async (c) => {
     const build = await findBuild(c, s);
-    return build ? c.json(buildJson(build)) : c.json({ error: `no build ${c.req.param("id")}` }, 404);
+    return c.json(buildJson(build));
   });
 
   r.get("/api/builds/:id/logs", "viewer", async (c) => {
     const build = await findBuild(c, s);
-    if (!build) return c.json({ error: `no build ${c.req.param("id")}` }, 404);
     return c.text(await logText(s.logs, buildStream(build.id), resumePoint(c)), 200, { "Cache-Control": "no-store" });
   });
 
   r.get("/api/builds/:id/logs/stream", "viewer", async (c) => {
     const build = await findBuild(c, s);
-    if (!build) return c.json({ error: `no build ${c.req.param("id")}` }, 404);
     return logEventStream(c, buildSource(s, build));
   });
 }

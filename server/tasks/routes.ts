@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
+import { RequestError } from "../http/request-error.ts";
 import { formFields, formFiles, render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
@@ -20,15 +21,22 @@ function taskSource(s: Services, id: number): LogStreamSource {
   };
 }
 
-async function findTask(c: Context<AppEnv>, s: Services): Promise<Task | undefined> {
+/** The task the path names; a 404 (through the app's error handler) when there is none. */
+async function findTask(c: Context<AppEnv>, s: Services): Promise<Task> {
   const id = Number(c.req.param("id"));
-  return Number.isInteger(id) ? s.tasks.get(id) : undefined;
+  const task = Number.isInteger(id) ? await s.tasks.get(id) : undefined;
+  if (!task) throw new RequestError(`no task ${c.req.param("id")}`, 404);
+  return task;
 }
 
 /** Developers change their own tasks; admins any. */
 function mayChange(c: Context<AppEnv>, task: Task): boolean {
   const user = c.var.identity!.user;
   return user.role === "admin" || task.created_by === user.id;
+}
+
+function requireChangeRight(c: Context<AppEnv>, task: Task, action: string): void {
+  if (!mayChange(c, task)) throw new RequestError(`only the task's creator or an admin can ${action}`, 403);
 }
 
 /** JSON attachments: [{name, content_base64}]. */
@@ -61,7 +69,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   };
   r.get("/tasks", "viewer", listPage);
 
-  const newTaskPage = async (c: Context<AppEnv>, fields: Record<string, string>, error: string | null = null, status: 200 | 400 | 404 | 409 = 200) => {
+  const newTaskPage = async (c: Context<AppEnv>, fields: Record<string, string>, error: string | null = null, status: 200 | 400 | 403 | 404 | 409 = 200) => {
     const environments = s.registry.list().filter((e) => e.problems.length === 0 && e.config);
     const env = environments.find((e) => e.name === fields.environment) ?? environments[0];
     const template = env?.templates.find((t) => t.id === fields.template) ?? null;
@@ -99,7 +107,6 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
 
   r.get("/tasks/:id", "viewer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
     const [lines, activity, attachments] = await Promise.all([s.logs.read(taskStream(task.id), 0, 20_000), s.tasks.activity(task.id, 200), s.tasks.attachmentNames(task.id)]);
     return render(c, s, "tasks/show", {
       task,
@@ -115,8 +122,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
 
   r.post("/tasks/:id/cancel", "developer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
-    if (!mayChange(c, task)) return c.text("Forbidden: only the task's creator or an admin can cancel it", 403);
+    requireChangeRight(c, task, "cancel it");
     await s.runner.cancel(task.id, c.var.identity!.user.username).catch((err) => {
       if (!(err instanceof TaskRequestError)) throw err;
     });
@@ -125,21 +131,14 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
 
   r.post("/tasks/:id/follow-up", "developer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
-    if (!mayChange(c, task)) return c.text("Forbidden: only the task's creator or an admin can send a follow-up", 403);
+    requireChangeRight(c, task, "send a follow-up");
     const form = await formFields(c);
-    try {
-      await s.runner.followUp(task.id, form.instructions ?? "", c.var.identity!.user.username);
-    } catch (err) {
-      if (err instanceof TaskRequestError) return c.text(err.message, err.status);
-      throw err;
-    }
+    await s.runner.followUp(task.id, form.instructions ?? "", c.var.identity!.user.username);
     return c.redirect(`/tasks/${task.id}`, 303);
   });
 
   r.get("/tasks/:id/log/stream", "viewer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.text(`No task ${c.req.param("id")}`, 404);
     return logEventStream(c, taskSource(s, task.id), liveLogFormat);
   });
 
@@ -147,62 +146,42 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/api/tasks", "developer", async (c) => {
     const body = (await c.req.json().catch(() => null)) as (Omit<SubmitInput, "attachments"> & { attachments?: unknown }) | null;
     if (!body || typeof body !== "object") return c.json({ error: "request body must be a JSON object {environment, instructions, agent?, model?, effort?, template?, parameters?, branches?, attachments?: [{name, content_base64}]}" }, 400);
-    try {
-      const task = await s.runner.submit({ ...body, attachments: decodeAttachments(body.attachments) }, c.var.identity!.user.id);
-      return c.json({ id: task.id, status: task.status, url: `/tasks/${task.id}` }, 201);
-    } catch (err) {
-      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
-      throw err;
-    }
+    const task = await s.runner.submit({ ...body, attachments: decodeAttachments(body.attachments) }, c.var.identity!.user.id);
+    return c.json({ id: task.id, status: task.status, url: `/tasks/${task.id}` }, 201);
   });
 
   r.get("/api/tasks", "viewer", async (c) => c.json((await s.tasks.list(filterFrom(c))).map(taskJson)));
 
   r.get("/api/tasks/:id", "viewer", async (c) => {
     const task = await findTask(c, s);
-    return task ? c.json(taskJson(task)) : c.json({ error: `no task ${c.req.param("id")}` }, 404);
+    return c.json(taskJson(task));
   });
 
   r.post("/api/tasks/:id/cancel", "developer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
-    if (!mayChange(c, task)) return c.json({ error: "only the task's creator or an admin can cancel it" }, 403);
-    try {
-      return c.json(taskJson(await s.runner.cancel(task.id, c.var.identity!.user.username)));
-    } catch (err) {
-      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
-      throw err;
-    }
+    requireChangeRight(c, task, "cancel it");
+    return c.json(taskJson(await s.runner.cancel(task.id, c.var.identity!.user.username)));
   });
 
   r.post("/api/tasks/:id/follow-up", "developer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
-    if (!mayChange(c, task)) return c.json({ error: "only the task's creator or an admin can send a follow-up" }, 403);
+    requireChangeRight(c, task, "send a follow-up");
     const body = (await c.req.json().catch(() => null)) as { instructions?: string } | null;
-    try {
-      return c.json(taskJson(await s.runner.followUp(task.id, body?.instructions ?? "", c.var.identity!.user.username)), 202);
-    } catch (err) {
-      if (err instanceof TaskRequestError) return c.json({ error: err.message }, err.status);
-      throw err;
-    }
+    return c.json(taskJson(await s.runner.followUp(task.id, body?.instructions ?? "", c.var.identity!.user.username)), 202);
   });
 
   r.get("/api/tasks/:id/logs", "viewer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
     return c.text(await logText(s.logs, taskStream(task.id), resumePoint(c)), 200, { "Cache-Control": "no-store" });
   });
 
   r.get("/api/tasks/:id/logs/stream", "viewer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
     return logEventStream(c, taskSource(s, task.id));
   });
 
   r.get("/api/tasks/:id/diff", "viewer", async (c) => {
     const task = await findTask(c, s);
-    if (!task) return c.json({ error: `no task ${c.req.param("id")}` }, 404);
     return c.text(task.diff ?? "", 200, { "Content-Type": "text/x-diff; charset=utf-8" });
   });
 }

@@ -1,4 +1,5 @@
 import type { Builds } from "../environments/builds.ts";
+import { RequestError } from "../http/request-error.ts";
 import { repoPath } from "../environments/dockerfile.ts";
 import type { EnvironmentRegistry } from "../environments/registry.ts";
 import type { DockerEngine } from "../docker/engine.ts";
@@ -14,14 +15,7 @@ import { isFinished, taskStream, type Attachment, type Task, type TaskStatus, ty
 import { STDIN_PATH, WRAPPER_PATH, wrapperScript } from "./wrapper.ts";
 import { BranchError, prepareBranches } from "./branches.ts";
 
-export class TaskRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(message);
-  }
-}
+export class TaskRequestError extends RequestError {}
 
 export interface SubmitInput {
   environment: string;
