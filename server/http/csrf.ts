@@ -18,7 +18,18 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * and are exempt.
  */
 export function csrf(s: Services): MiddlewareHandler<AppEnv> {
-  const sign = (value: string) => encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
+  // A browser sends the same cookie with every request: remember its signature (bounded)
+  // instead of computing an HMAC in JavaScript each time.
+  const signed = new Map<string, string>();
+  const sign = (value: string) => {
+    let token = signed.get(value);
+    if (token === undefined) {
+      token = encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
+      if (signed.size >= 10_000) signed.clear();
+      signed.set(value, token);
+    }
+    return token;
+  };
   return async (c, next) => {
     if (c.var.identity?.via === "api-key") return next();
     let cookie = readCookie(c, s, CSRF_COOKIE);
