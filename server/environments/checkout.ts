@@ -15,7 +15,7 @@ async function git(args: string[], cwd?: string): Promise<string> {
     return stdout.trim();
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new CheckoutError(`git ${args.filter((a) => !a.startsWith("-c")).join(" ")} failed: ${(e.stderr || e.message).trim().split("\n").slice(-3).join(" ")}`);
+    throw new CheckoutError(redactUrl(`git ${args.filter((a) => !a.startsWith("-c")).join(" ")} failed: ${(e.stderr || e.message).trim().split("\n").slice(-3).join(" ")}`));
   }
 }
 
@@ -34,6 +34,9 @@ export async function updateCheckout(repo: RepoConfig, dir: string, log: (line: 
     await mkdir(dirname(dir), { recursive: true });
     log(`cloning ${repo.name} (${repo.branch}) from ${redactUrl(repo.url)}`);
     await git(["clone", "--quiet", "--branch", repo.branch, "--single-branch", ...depth, repo.url, dir]);
+    // The checkout is copied into the image: its config must not keep credentials from the URL.
+    // (Later fetches name the URL themselves.)
+    await git(["remote", "set-url", "origin", withoutCredentials(repo.url)], dir);
     return logged(await git(["rev-parse", "HEAD"], dir));
   }
   // Two git processes when nothing changed: every rebuild pays for this. Fetching from the URL
@@ -48,7 +51,12 @@ export async function updateCheckout(repo: RepoConfig, dir: string, log: (line: 
   return logged(after);
 }
 
-/** user:password@ in a URL never reaches a log line. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^/@]+@/, "//***@");
+/** user:password@ in a URL (or every URL in a message) never reaches a log line. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/[^/@\s]+@/g, "//***@");
+}
+
+/** The URL with its user and password taken out, for where it is stored. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^/@]+@/, "//");
 }

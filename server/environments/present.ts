@@ -1,4 +1,5 @@
 import type { Build } from "./builds.ts";
+import { redactUrl } from "./checkout.ts";
 import type { Environment } from "../setup/load.ts";
 import { formatProblem } from "../setup/problems.ts";
 import type { SecretDefinition } from "../secrets/secrets.ts";
@@ -13,7 +14,7 @@ export function environmentJson(env: Environment, current: Build | undefined, la
     default_agent: env.config?.default_agent ?? null,
     image: current ? { tag: current.tag, image_id: current.image_id, build_id: current.id } : null,
     last_build: lastBuild ? buildJson(lastBuild) : null,
-    repos: env.config?.repos ?? [],
+    repos: (env.config?.repos ?? []).map((r) => ({ ...r, url: redactUrl(r.url) })),
     tests: env.tests,
     templates: env.templates.map((t) => ({ id: t.id, title: t.title, description: t.description, parameters: t.parameters })),
     skills: env.config?.skills ?? [],
