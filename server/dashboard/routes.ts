@@ -4,7 +4,17 @@ import type { Services } from "../services.ts";
 
 export function dashboardRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/", "viewer", async (c) => {
-    const [docker, license] = await Promise.all([s.docker.ping(), s.license.status()]);
-    return render(c, s, "dashboard", { docker, license });
+    const [docker, license, tasks] = await Promise.all([s.docker.ping(), s.license.status(), s.tasks.list({ limit: 8 })]);
+    const environments = s.registry.list();
+    return render(c, s, "dashboard", {
+      docker,
+      license,
+      tasks,
+      // The rows refresh themselves while a task runs; they ask for the same eight.
+      query: "?limit=8",
+      active: tasks.filter((t) => t.status === "running" || t.status === "preparing").length,
+      environments: { total: environments.length, broken: environments.filter((e) => e.problems.length > 0).length },
+      setupFailure: s.registry.failure,
+    });
   });
 }

@@ -55,7 +55,14 @@ function decodeAttachments(value: unknown): Attachment[] {
 
 function filterFrom(c: Context<AppEnv>): TaskFilter {
   const q = (k: string) => c.req.query(k) || undefined;
-  return { status: q("status"), environment: q("environment"), agent: q("agent"), createdBy: q("mine") ? c.var.identity!.user.id : undefined };
+  const limit = Number(q("limit") ?? 100);
+  return {
+    status: q("status"),
+    environment: q("environment"),
+    agent: q("agent"),
+    createdBy: q("mine") ? c.var.identity!.user.id : undefined,
+    limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 500) : 100,
+  };
 }
 
 export function taskRoutes(r: GuardedRoutes, s: Services): void {

@@ -114,6 +114,11 @@ test("a viewer reads tasks, logs and diffs but cannot submit or cancel", async (
   assert.ok((await h.viewer.logLines(latest.id)).length > 0);
   assert.is((await h.viewer.fetch(`/api/tasks/${latest.id}/diff`)).status, 200);
   assert.is((await h.viewer.post(`/api/tasks/${latest.id}/cancel`)).status, 403);
+
+  // The dashboard lists the newest tasks with their status (the same rows as the task list).
+  const dashboard = await (await h.viewer.fetch("/")).text();
+  assert.match(dashboard, `<a href="/tasks/${latest.id}">#${latest.id}</a>`);
+  assert.match(dashboard, `<span class="badge ${latest.status}">${latest.status}</span>`);
 });
 
 test("submitting names what is wrong: unknown environment, unknown agent, no instructions", async () => {
