@@ -33,6 +33,21 @@ const result = await build({
   logLevel: "warning",
   plugins: [
     {
+      // dockerode loads gRPC and protobuf (~850 KB of code, several MB of memory) for BuildKit
+      // sessions, which only `version: "2"` builds use; the engine adapter builds with the
+      // classic builder, so those two modules are left out and fail loudly if ever reached.
+      name: "dockerode-without-buildkit",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/(session|buildkit)$/ }, (args) =>
+          /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: args.path, namespace: "left-out" } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: "left-out" }, (args) => ({
+          contents: `module.exports = function () { throw new Error("dockerode's ${args.path} (BuildKit) is not part of the coder-server bundle"); };`,
+          loader: "js",
+        }));
+      },
+    },
+    {
       // Modules find their data files (views, migrations, assets) relative to their own
       // source file; in one bundle import.meta.url would name the bundle instead.
       name: "source-relative-import-meta-url",

@@ -1,6 +1,5 @@
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import { pack as packDirectory } from "tar-fs";
 import { BuildLog, ImageBuildError } from "./build-log.ts";
 import { readJsonLines } from "./json-stream.ts";
 import { describeUnreachable } from "./unreachable.ts";
@@ -110,7 +109,7 @@ export class DockerEngine {
   async buildImage(options: BuildImageOptions): Promise<{ imageId: string }> {
     // dockerode would gzip a directory's tar; to a daemon on this machine that is CPU spent for
     // nothing (it was most of an unchanged rebuild's time), so the directory goes as a plain tar.
-    const context = "contextDir" in options ? (packDirectory(options.contextDir) as unknown as NodeJS.ReadableStream) : options.tar;
+    const context = "contextDir" in options ? ((await import("tar-fs")).pack(options.contextDir) as unknown as NodeJS.ReadableStream) : options.tar;
     const log = new BuildLog(options.onLine);
     let output: NodeJS.ReadableStream;
     try {

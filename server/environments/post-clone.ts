@@ -1,5 +1,4 @@
 import { createHmac } from "node:crypto";
-import tar from "tar-stream";
 import type { Readable } from "node:stream";
 import type { DockerEngine } from "../docker/engine.ts";
 import { shellQuote } from "../shell.ts";
@@ -71,6 +70,7 @@ const SECRETS_FILE = "/tmp/.coderflow-build-secrets";
 
 
 async function secretsTar(secrets: Record<string, string>): Promise<Buffer> {
+  const { default: tar } = await import("tar-stream");
   const pack = tar.pack();
   const body = Object.entries(secrets).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
   pack.entry({ name: SECRETS_FILE.slice(1), mode: 0o400, uid: 1000, gid: 1000 }, body);

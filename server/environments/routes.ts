@@ -60,7 +60,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
       c,
       s,
       "environments/show",
-      { env, current, builds, secrets, problems: env.problems.map(formatProblem), readme: env.readme ? renderMarkdown(env.readme) : null, nextRun: s.scheduler.nextRuns()[env.name] ?? null, error: extra.error ?? null },
+      { env, current, builds, secrets, problems: env.problems.map(formatProblem), readme: env.readme ? await renderMarkdown(env.readme) : null, nextRun: s.scheduler.nextRuns()[env.name] ?? null, error: extra.error ?? null },
       status,
     );
   };

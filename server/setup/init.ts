@@ -1,7 +1,6 @@
 import { cp, mkdir, readdir } from "node:fs/promises";
 import * as fs from "node:fs";
 import { fileURLToPath } from "node:url";
-import git from "isomorphic-git";
 
 export const SETUP_TEMPLATE = fileURLToPath(new URL("../../setup-template/", import.meta.url));
 
@@ -18,6 +17,8 @@ export async function initSetupRepository(dir: string, template = SETUP_TEMPLATE
   if (existing.length > 0) throw new SetupInitError(`${dir} is not empty; choose a new directory, or for an existing clone run "coder-server config set setup_path ${dir}"`);
   await mkdir(dir, { recursive: true });
   await cp(template, dir, { recursive: true });
+  // Only `init` and a first start need it: loaded then, not with every server.
+  const { default: git } = await import("isomorphic-git");
   await git.init({ fs, dir, defaultBranch: "main" });
   const files = await git.statusMatrix({ fs, dir });
   for (const [filepath] of files) await git.add({ fs, dir, filepath });

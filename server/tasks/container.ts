@@ -1,7 +1,6 @@
 import { posix } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import type Docker from "dockerode";
-import tar from "tar-stream";
 import type { DockerEngine } from "../docker/engine.ts";
 
 export interface ContainerSpec {
@@ -47,6 +46,7 @@ function userDirectories(files: ContainerSpec["files"], home: string): string[] 
 }
 
 async function tarOf(files: ContainerSpec["files"], home?: string, directories: string[] = []): Promise<Buffer> {
+  const { default: tar } = await import("tar-stream");
   const pack = tar.pack();
   for (const dir of [...directories, ...(home ? userDirectories(files, home) : [])]) pack.entry({ name: dir.replace(/^\//, ""), type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
   for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, typeof f.content === "string" ? f.content : Buffer.from(f.content));
@@ -195,6 +195,7 @@ export class TaskContainers {
   /** Reads a directory of the (possibly stopped) container as files, skipping any larger than maxBytes. */
   async readFiles(id: string, dir: string, maxBytes: number): Promise<Map<string, string>> {
     const files = new Map<string, string>();
+    const { default: tar } = await import("tar-stream");
     let archive: NodeJS.ReadableStream;
     try {
       archive = await this.docker.getContainer(id).getArchive({ path: dir });

@@ -122,7 +122,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
       activity,
       attachments,
       finished: isFinished(task.status),
-      summaryHtml: task.summary ? renderMarkdown(task.summary) : null,
+      summaryHtml: task.summary ? await renderMarkdown(task.summary) : null,
       mayChange: mayChange(c, task),
     });
   });

@@ -1,8 +1,10 @@
-import MarkdownIt from "markdown-it";
+import type MarkdownIt from "markdown-it";
 
-// html: false escapes raw HTML in the source, so a README cannot inject script into the page.
-const md = new MarkdownIt({ html: false, linkify: true });
+let md: InstanceType<typeof MarkdownIt> | undefined;
 
-export function renderMarkdown(text: string): string {
+/** Loaded on first use: most requests never render Markdown, and a server need not carry it. */
+export async function renderMarkdown(text: string): Promise<string> {
+  // html: false escapes raw HTML in the source, so a README cannot inject script into the page.
+  md ??= new (await import("markdown-it")).default({ html: false, linkify: true });
   return md.render(text);
 }
