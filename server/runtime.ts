@@ -176,6 +176,8 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
 /** Work that runs beside the web app: setup repository loading and watching, scheduled rebuilds. */
 export async function startBackgroundWork(s: Services): Promise<() => Promise<void>> {
   await s.builds.failInterrupted();
+  // Expired sessions are deleted when presented; these are the ones nobody came back with.
+  await s.sessions.purgeExpired();
   await s.registry.reload();
   s.registry.watch();
   s.scheduler.start();

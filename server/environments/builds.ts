@@ -154,9 +154,6 @@ export class Builds {
     return join(this.deps.cacheDir, environment, contextRepoDir(repo));
   }
 
-  progress(id: number): { step: number; total: number } | undefined {
-    return this.#progress.get(id);
-  }
 
   /** What the log stream's status events say of a build. */
   async statusOf(id: number): Promise<Record<string, unknown>> {

@@ -100,12 +100,6 @@ export class LogStore {
     return rows.map((r) => ({ seq: Number(r.seq), at: Number(r.at), line: String(r.line) }));
   }
 
-  async lastSeq(stream: string): Promise<number> {
-    await this.flush();
-    if (!this.#next.has(stream)) await this.#loadNextSeq(stream);
-    return this.#next.get(stream)! - 1;
-  }
-
   /** The source of the newest line that has one: where capture of the stream should resume. */
   async lastSource(stream: string): Promise<string | null> {
     await this.flush();

@@ -225,10 +225,4 @@ export class TaskContainers {
     });
     return files;
   }
-
-  /** Containers this installation started, by task id. */
-  async listTaskContainers(installation: string): Promise<Map<number, string>> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [`coderflow.installation=${installation}`] } });
-    return new Map(list.map((c) => [Number(c.Labels["coderflow.task"]), c.Id]));
-  }
 }
