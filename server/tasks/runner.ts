@@ -238,10 +238,11 @@ export class TaskRunner {
       // While stopping, the database is closing; the next start takes the task up again.
       if (this.#stopping) return;
       const ping = await this.d.engine.ping();
-      const reason = ping.ok ? `internal error: ${(err as Error).message}` : `Docker unreachable: ${ping.error}`;
+      const lost = !ping.ok || lostDockerConnection(err);
+      const reason = !ping.ok ? `Docker unreachable: ${ping.error}` : lost ? `lost the connection to Docker (the daemon stopped or restarted): ${(err as Error).message}` : `internal error: ${(err as Error).message}`;
       this.d.log.error("task.error", { task: id, error: (err as Error).message });
       const task = await this.d.tasks.get(id);
-      if (task && !isFinished(task.status)) await this.#finish(id, ping.ok ? "failed" : "interrupted", reason, null).catch(() => undefined);
+      if (task && !isFinished(task.status)) await this.#finish(id, lost ? "interrupted" : "failed", reason, null).catch(() => undefined);
     } finally {
       clearTimeout(this.#active.get(id)?.timer);
       this.#active.delete(id);
@@ -412,6 +413,17 @@ export class TaskRunner {
     if (writeError) throw writeError;
 
     const exit = await this.d.containers.wait(containerId);
+    const cancelRequested = Boolean((await this.d.tasks.get(id))?.cancel_requested_by);
+    // Killed by a signal that was not ours (cancel, timeout, memory): the daemon stopping takes its
+    // containers down first, or someone stopped the container by hand. Either way the agent was
+    // interrupted, not wrong; give the daemon a moment to be seen going away.
+    if ((exit.exitCode === 137 || exit.exitCode === 143) && !cancelRequested && !timedOut && !exit.oomKilled) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const ping = await this.d.engine.ping();
+      const reason = ping.ok ? `the container was stopped outside CoderFlow (docker stop or kill, or a Docker restart; exit code ${exit.exitCode})` : `Docker stopped while the task ran: ${ping.error}`;
+      await this.#finish(id, "interrupted", reason, exit.exitCode);
+      return;
+    }
     const outputs = await this.d.containers.readFiles(containerId, "/task-output", OUTPUT_LIMIT);
     const diff = redactor.redact([...outputs].filter(([name]) => /^diffs\/[^/]+\.diff$/.test(name)).map(([, text]) => text).join(""));
     const files = (outputs.get("files-changed.txt") ?? "").split("\n").filter(Boolean);
@@ -459,6 +471,12 @@ function checkAttachments(attachments: Attachment[]): Attachment[] {
   }
   if (total > MAX_ATTACHMENTS_BYTES) throw new TaskRequestError(`attachments total ${total} bytes; the limit is ${MAX_ATTACHMENTS_BYTES}`);
   return attachments;
+}
+
+/** Errors that mean the daemon went away under a running task, not that the task went wrong. */
+function lostDockerConnection(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return ["ECONNRESET", "EPIPE", "ECONNREFUSED", "ENOENT"].includes(e?.code ?? "") || /socket hang up|connection reset|ECONNRESET|aborted/i.test(e?.message ?? "");
 }
 
 function envSecrets(secrets: ResolvedSecret[]): Record<string, string> {
