@@ -14,6 +14,8 @@ import type { TaskContainers } from "./container.ts";
 import { isFinished, taskStream, type Attachment, type Task, type TaskStatus, type TaskStore } from "./tasks.ts";
 import { STDIN_PATH, WRAPPER_PATH, wrapperScript } from "./wrapper.ts";
 import { BranchError, prepareBranches } from "./branches.ts";
+import { ATTACHMENT_DIR, checkAttachments } from "./attachments.ts";
+import { OutputPosition } from "./output-position.ts";
 
 export class TaskRequestError extends RequestError {}
 
@@ -366,10 +368,7 @@ export class TaskRunner {
       }, Math.max(0, remaining));
     }
 
-    const resumeFrom = parseSource(await this.d.logs.lastSource(stream));
-    const since = resumeFrom ? Math.floor(Date.parse(`${resumeFrom.ts.slice(0, 19)}Z`) / 1000) : 0;
-    let currentTs = "";
-    let occurrence = 0;
+    const position = new OutputPosition(await this.d.logs.lastSource(stream));
     let usage = { tokens_in: task.tokens_in, tokens_out: task.tokens_out, cost_usd: task.cost_usd };
     // Lines go to the log store as they come (it commits them in order, in groups). The task's own rows are written
     // one after another: each activity batch numbers itself after the last one stored. A failed write is kept, not
@@ -397,12 +396,11 @@ export class TaskRunner {
     };
     await this.d.containers.follow(
       containerId,
-      since,
+      position.sinceSeconds,
       ({ ts, text }) => {
-        occurrence = ts === currentTs ? occurrence + 1 : 0;
-        currentTs = ts;
-        if (this.#stopping || (resumeFrom && (ts < resumeFrom.ts || (ts === resumeFrom.ts && occurrence <= resumeFrom.n)))) return;
-        handle(parser.push(text + "\n"), `${ts}#${occurrence}`);
+        const source = position.next(ts);
+        if (this.#stopping || source === null) return;
+        handle(parser.push(text + "\n"), source);
       },
       this.#detach.signal,
     );
@@ -452,27 +450,6 @@ export class TaskRunner {
   }
 }
 
-export const ATTACHMENT_DIR = "/task-input";
-const MAX_ATTACHMENTS = 20;
-const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
-const MAX_ATTACHMENTS_BYTES = 25 * 1024 * 1024;
-
-/** Attachments become files in /task-input, so their names must be plain file names. */
-function checkAttachments(attachments: Attachment[]): Attachment[] {
-  if (attachments.length > MAX_ATTACHMENTS) throw new TaskRequestError(`at most ${MAX_ATTACHMENTS} attachments, got ${attachments.length}`);
-  const names = new Set<string>();
-  let total = 0;
-  for (const a of attachments) {
-    if (!/^[\w][\w.-]{0,99}$/.test(a.name)) throw new TaskRequestError(`attachment name "${a.name}" must be a plain file name (letters, digits, dots, dashes, underscores)`);
-    if (names.has(a.name)) throw new TaskRequestError(`two attachments are named "${a.name}"`);
-    if (a.content.byteLength > MAX_ATTACHMENT_BYTES) throw new TaskRequestError(`attachment "${a.name}" is ${a.content.byteLength} bytes; the limit is ${MAX_ATTACHMENT_BYTES}`);
-    names.add(a.name);
-    total += a.content.byteLength;
-  }
-  if (total > MAX_ATTACHMENTS_BYTES) throw new TaskRequestError(`attachments total ${total} bytes; the limit is ${MAX_ATTACHMENTS_BYTES}`);
-  return attachments;
-}
-
 /** Errors that mean the daemon went away under a running task, not that the task went wrong. */
 function lostDockerConnection(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
@@ -481,12 +458,6 @@ function lostDockerConnection(err: unknown): boolean {
 
 function envSecrets(secrets: ResolvedSecret[]): Record<string, string> {
   return Object.fromEntries(secrets.filter((s) => s.expose_as === "env_var").map((s) => [s.target, s.value]));
-}
-
-function parseSource(source: string | null): { ts: string; n: number } | null {
-  if (!source) return null;
-  const [ts, n] = source.split("#");
-  return { ts, n: Number(n) };
 }
 
 export function statusOf(task: Task) {
