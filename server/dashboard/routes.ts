@@ -4,7 +4,7 @@ import type { Services } from "../services.ts";
 
 export function dashboardRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/", "viewer", async (c) => {
-    const [docker, license, tasks] = await Promise.all([s.docker.ping(), s.license.status(), s.tasks.list({ limit: 8 })]);
+    const [docker, license, tasks] = await Promise.all([s.docker.ping(), s.license.status(), s.tasks.recent(8)]);
     const environments = s.registry.list();
     return render(c, s, "dashboard", {
       docker,

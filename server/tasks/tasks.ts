@@ -150,6 +150,18 @@ export class TaskStore {
     return (await this.db.all(sql, [...args, filter.limit ?? 100])).map(toTask);
   }
 
+  #recent: { at: number; limit: number; tasks: Promise<Task[]> } | undefined;
+
+  /**
+   * The newest tasks for the dashboard, read at most once a second: every signed-in visit
+   * shows them, and a wide statement costs more to prepare than the rows it returns.
+   */
+  recent(limit: number): Promise<Task[]> {
+    const now = Date.now();
+    if (!this.#recent || this.#recent.limit !== limit || now - this.#recent.at >= 1000) this.#recent = { at: now, limit, tasks: this.list({ limit }) };
+    return this.#recent.tasks;
+  }
+
   async withStatus(...statuses: TaskStatus[]): Promise<Task[]> {
     return (await this.db.all(`${SELECT} WHERE t.status IN (${statuses.map(() => "?").join(", ")}) ORDER BY t.id`, statuses)).map(toTask);
   }
