@@ -4,6 +4,7 @@
 import { coderflowHome } from "./config/home.ts";
 import { runForeground } from "./foreground.ts";
 import { ListenError } from "./listen.ts";
+import { InstanceLockError } from "./instance-lock.ts";
 import { jsonLogger } from "./log.ts";
 import type { RuntimeAdapter } from "./serve.ts";
 
@@ -36,7 +37,7 @@ const denoRuntime: RuntimeAdapter = {
 try {
   await runForeground(denoRuntime, { home: coderflowHome(), log: jsonLogger((line) => process.stdout.write(line)) });
 } catch (err) {
-  if (!(err instanceof ListenError)) throw err;
+  if (!(err instanceof ListenError || err instanceof InstanceLockError)) throw err;
   process.stderr.write(`coder-server: ${err.message}\n`);
   Deno.exit(1);
 }

@@ -5,6 +5,7 @@ import { homePaths } from "./config/home.ts";
 import { explainListenError, ListenError, listeningUrl, listenSettings, type ListenSettings } from "./listen.ts";
 import type { Logger } from "./log.ts";
 import { openServices, startBackgroundWork } from "./runtime.ts";
+import { acquireInstanceLock } from "./instance-lock.ts";
 import type { Services } from "./services.ts";
 
 /** The web app's fetch handler; the second argument is the runtime's per-request env. */
@@ -38,7 +39,14 @@ export interface RunningServer {
 export async function serveInstallation(runtime: RuntimeAdapter, opts: ServeOptions): Promise<RunningServer> {
   const env = opts.env ?? process.env;
   const settings = listenSettings(new ConfigStore(homePaths(opts.home).config, env), opts.port);
-  const services = await openServices({ home: opts.home, env, log: opts.log, clientAddress: runtime.clientAddress });
+  const releaseLock = acquireInstanceLock(homePaths(opts.home).instanceLock, opts.home);
+  let services: Services;
+  try {
+    services = await openServices({ home: opts.home, env, log: opts.log, clientAddress: runtime.clientAddress });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   let stopBackgroundWork: (() => Promise<void>) | undefined;
   let listening;
   try {
@@ -50,6 +58,7 @@ export async function serveInstallation(runtime: RuntimeAdapter, opts: ServeOpti
   } catch (err) {
     await stopBackgroundWork?.().catch(() => undefined);
     await services.db.close().catch(() => undefined);
+    releaseLock();
     throw err;
   }
   const url = listeningUrl(settings, listening.port);
@@ -62,6 +71,7 @@ export async function serveInstallation(runtime: RuntimeAdapter, opts: ServeOpti
       await listening.shutdown();
       await stopBackgroundWork();
       await services.db.close();
+      releaseLock();
       opts.log.info("server.stopped", {});
     })());
   return { url, close };

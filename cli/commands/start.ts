@@ -1,5 +1,6 @@
 import type { CAC } from "cac";
 import { runForeground } from "../../server/foreground.ts";
+import { InstanceLockError } from "../../server/instance-lock.ts";
 import { ListenError } from "../../server/listen.ts";
 import { jsonLogger } from "../../server/log.ts";
 import { nodeRuntime } from "../../server/node.ts";
@@ -12,7 +13,7 @@ export function registerStartCommand(cli: CAC): void {
     try {
       await runForeground(nodeRuntime, { home: inst.home, log: jsonLogger((line) => process.stdout.write(line)) });
     } catch (err) {
-      if (err instanceof ListenError) throw new CliError(err.message);
+      if (err instanceof ListenError || err instanceof InstanceLockError) throw new CliError(err.message);
       throw err;
     }
   });

@@ -12,6 +12,7 @@ export function homePaths(home: string) {
     config: join(home, "config.json"),
     database: join(home, "coderflow.db"),
     secretKey: join(home, "secret.key"),
+    instanceLock: join(home, "server.pid"),
     license: join(home, "license.key"),
     initialAdminPassword: join(home, "initial-admin-password"),
     logs: join(home, "logs"),
