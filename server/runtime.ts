@@ -122,9 +122,9 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
   const engine = dockerEngineFor(env);
   const logs = new LogStore(db, { now });
   const registry = new EnvironmentRegistry(() => config.get("setup_path") as string | undefined, opts.log);
-  const secrets = new EnvironmentSecrets(db, new SecretCipher(secret), env, now);
-  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, cacheKeySecret: secret, now });
   const cipher = new SecretCipher(secret);
+  const secrets = new EnvironmentSecrets(db, cipher, env, now);
+  const builds = new Builds({ db, logs, engine, registry, secrets, cacheDir: join(opts.home, "build-cache"), log: opts.log, cacheKeySecret: secret, now });
   const tasks = new TaskStore(db, now);
   const agentKeys = new AgentKeys(db, cipher);
   const runner = new TaskRunner({

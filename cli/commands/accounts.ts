@@ -4,6 +4,7 @@ import { accountServices, licenseService, openDatabase } from "../../server/runt
 import { CliError } from "../errors.ts";
 import { installation } from "../installation.ts";
 import { newPassword } from "../prompt.ts";
+import { printTable } from "../table.ts";
 
 /** Opens the installation's database for one command and closes it after. */
 export async function withAccounts<T>(work: (a: ReturnType<typeof accountServices>) => Promise<T>): Promise<T> {
@@ -95,9 +96,4 @@ export function registerAccountCommands(cli: CAC): void {
         console.log(key);
       });
     });
-}
-
-export function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
 }

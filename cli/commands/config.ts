@@ -4,7 +4,7 @@ import { initSetupRepository, SetupInitError } from "../../server/setup/init.ts"
 import { resolve } from "node:path";
 import { CliError } from "../errors.ts";
 import { installation } from "../installation.ts";
-import { printTable } from "./accounts.ts";
+import { printTable } from "../table.ts";
 
 function failAsCli<T>(work: () => T): T {
   try {

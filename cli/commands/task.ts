@@ -2,7 +2,7 @@ import type { CAC } from "cac";
 import { readFileSync } from "node:fs";
 import { CliError } from "../errors.ts";
 import { remoteFromFlags, type RemoteClient, type SseEvent } from "../remote.ts";
-import { printTable } from "./accounts.ts";
+import { printTable } from "../table.ts";
 
 /** A task as GET /api/tasks/:id sends it. */
 interface ApiTask {

@@ -1,9 +1,12 @@
 import { createHmac } from "node:crypto";
 import type { Readable } from "node:stream";
+import { tarOf } from "../docker/archive.ts";
 import type { DockerEngine } from "../docker/engine.ts";
+import { lineSplitter } from "../docker/lines.ts";
 import { shellQuote } from "../shell.ts";
 
 const CACHE_LABEL = "coderflow.post-clone-key";
+const SECRETS_FILE = "/tmp/.coderflow-build-secrets";
 
 export class PostCloneError extends Error {}
 
@@ -38,21 +41,16 @@ export async function runPostCloneWithSecrets(opts: {
   const script = ["set -e", `set -a; . ${SECRETS_FILE}; set +a; rm -f ${SECRETS_FILE}`, ...opts.commands.map((c) => `echo "+ ${c.replace(/["\\$`]/g, "\\$&")}"\n${c}`)].join("\n");
   const container = await docker.createContainer({ Image: below.Id, Cmd: ["bash", "-c", script], User: "coder", WorkingDir: "/workspace", Tty: false });
   try {
-    await container.putArchive(await secretsTar(opts.secrets), { path: "/" });
+    const body = Object.entries(opts.secrets).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
+    await container.putArchive(await tarOf([{ path: SECRETS_FILE, content: body, mode: 0o400 }]), { path: "/" });
     const output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
-    let partial = "";
-    const sink = { write: (chunk: Buffer) => {
-      const lines = (partial + chunk.toString("utf8")).split("\n");
-      partial = lines.pop() ?? "";
-      lines.forEach((l) => opts.onLine(l));
-      return true;
-    } };
+    const sink = lineSplitter(opts.onLine);
     const ended = new Promise<void>((resolve) => output.on("end", resolve).on("close", resolve));
     docker.modem.demuxStream(output, sink as never, sink as never);
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await ended;
-    if (partial) opts.onLine(partial);
+    sink.end();
     if (StatusCode !== 0) throw new PostCloneError(`a post_clone_action failed with exit code ${StatusCode}`);
     const committed = (await container.commit({
       repo: opts.repo,
@@ -64,18 +62,4 @@ export async function runPostCloneWithSecrets(opts: {
   } finally {
     await container.remove({ force: true });
   }
-}
-
-const SECRETS_FILE = "/tmp/.coderflow-build-secrets";
-
-
-async function secretsTar(secrets: Record<string, string>): Promise<Buffer> {
-  const { default: tar } = await import("tar-stream");
-  const pack = tar.pack();
-  const body = Object.entries(secrets).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
-  pack.entry({ name: SECRETS_FILE.slice(1), mode: 0o400, uid: 1000, gid: 1000 }, body);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }

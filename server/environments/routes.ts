@@ -9,6 +9,7 @@ import type { Services } from "../services.ts";
 import { formatProblem } from "../setup/problems.ts";
 import { renderMarkdown } from "../views/markdown.ts";
 import { BuildRequestError, buildStream, type Build } from "./builds.ts";
+import { redactUrl } from "./checkout.ts";
 import { buildJson, environmentJson } from "./present.ts";
 
 async function overview(s: Services) {
@@ -60,7 +61,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
       c,
       s,
       "environments/show",
-      { env, current, builds, secrets, problems: env.problems.map(formatProblem), readme: env.readme ? await renderMarkdown(env.readme) : null, nextRun: s.scheduler.nextRuns()[env.name] ?? null, error: extra.error ?? null },
+      { env, current, builds, secrets, redactUrl, problems: env.problems.map(formatProblem), readme: env.readme ? await renderMarkdown(env.readme) : null, nextRun: s.scheduler.nextRuns()[env.name] ?? null, error: extra.error ?? null },
       status,
     );
   };

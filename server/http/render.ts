@@ -27,12 +27,16 @@ export function formBody(c: Context): Promise<Record<string, string | File | (st
   return c.req.parseBody({ all: true });
 }
 
-/** A urlencoded or multipart form's text fields, the first value of each (files are left out). */
+/**
+ * A urlencoded or multipart form's text fields, the first value of each (files are left out).
+ * Browsers send a textarea's line breaks as CRLF; every form gets plain newlines (a script
+ * agent's bash, a follow-up, a secret would otherwise carry stray CRs).
+ */
 export async function formFields(c: Context): Promise<Record<string, string>> {
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(await formBody(c))) {
     const first = Array.isArray(value) ? value[0] : value;
-    if (typeof first === "string") fields[key] = first;
+    if (typeof first === "string") fields[key] = first.replace(/\r\n?/g, "\n");
   }
   return fields;
 }

@@ -1,7 +1,9 @@
 import { posix } from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type Docker from "dockerode";
+import { tarOf, type ArchiveEntry } from "../docker/archive.ts";
 import type { DockerEngine } from "../docker/engine.ts";
+import { lineSplitter } from "../docker/lines.ts";
 
 export interface ContainerSpec {
   image: string;
@@ -13,7 +15,7 @@ export interface ContainerSpec {
   pids: number;
   network: "none" | "bridge" | "host";
   /** Files placed in the container before it starts (wrapper script, instructions, secret files). */
-  files: { path: string; content: string | Uint8Array; mode?: number; uid?: number }[];
+  files: (ArchiveEntry & { content: string | Uint8Array })[];
   /** Directories to make, owned by the container user, beside those below `home`. */
   directories?: string[];
   /**
@@ -43,17 +45,6 @@ function userDirectories(files: ContainerSpec["files"], home: string): string[] 
     for (let dir = posix.dirname(f.path); dir.startsWith(`${home}/`); dir = posix.dirname(dir)) dirs.add(dir);
   }
   return [...dirs].sort();
-}
-
-async function tarOf(files: ContainerSpec["files"], home?: string, directories: string[] = []): Promise<Buffer> {
-  const { default: tar } = await import("tar-stream");
-  const pack = tar.pack();
-  for (const dir of [...directories, ...(home ? userDirectories(files, home) : [])]) pack.entry({ name: dir.replace(/^\//, ""), type: "directory", mode: 0o755, uid: 1000, gid: 1000 });
-  for (const f of files) pack.entry({ name: f.path.replace(/^\//, ""), mode: f.mode ?? 0o644, uid: f.uid ?? 1000, gid: f.uid ?? 1000 }, typeof f.content === "string" ? f.content : Buffer.from(f.content));
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
 }
 
 /** A line of a container's output with the daemon's timestamp, normalised so it sorts as text. */
@@ -96,7 +87,11 @@ export class TaskContainers {
         Binds: [],
       },
     });
-    if (spec.files.length) await container.putArchive(await tarOf(spec.files, spec.home, spec.directories), { path: "/" });
+    if (spec.files.length) {
+      const directories = [...(spec.directories ?? []), ...(spec.home ? userDirectories(spec.files, spec.home) : [])];
+      const entries = [...directories.map((path) => ({ path, type: "directory" as const })), ...spec.files];
+      await container.putArchive(await tarOf(entries), { path: "/" });
+    }
     return container.id;
   }
 
@@ -123,35 +118,22 @@ export class TaskContainers {
     const hangUp = () => raw.destroy();
     if (detach?.aborted) hangUp();
     detach?.addEventListener("abort", hangUp, { once: true });
-    const out = new PassThrough();
-    const err = new PassThrough();
-    this.docker.modem.demuxStream(raw, out, err);
-    const splitter = (stream: PassThrough) => {
-      let partial = "";
-      stream.on("data", (chunk: Buffer) => {
-        const pieces = (partial + chunk.toString("utf8")).split("\n");
-        partial = pieces.pop() ?? "";
-        for (const piece of pieces) emit(piece);
-      });
-      return () => {
-        if (partial) emit(partial);
-        partial = "";
-      };
-    };
     const emit = (piece: string) => {
       const space = piece.indexOf(" ");
       if (space < 0) return;
       onLine({ ts: normaliseTimestamp(piece.slice(0, space)), text: piece.slice(space + 1).replace(/\r$/, "") });
     };
-    const flushOut = splitter(out);
-    const flushErr = splitter(err);
+    // stdout and stderr each get their own splitter: their chunks interleave.
+    const out = lineSplitter(emit);
+    const err = lineSplitter(emit);
+    this.docker.modem.demuxStream(raw, out as never, err as never);
     await new Promise<void>((resolve, reject) => {
       raw.on("end", resolve);
       raw.on("close", resolve);
       raw.on("error", reject);
     }).finally(() => detach?.removeEventListener("abort", hangUp));
-    flushOut();
-    flushErr();
+    out.end();
+    err.end();
   }
 
   async wait(id: string): Promise<ContainerExit> {

@@ -85,8 +85,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/tasks/new", "developer", (c) => newTaskPage(c, c.req.query() as Record<string, string>));
 
   r.post("/tasks", "developer", async (c) => {
-    // Browsers send a textarea's line breaks as CRLF; a script agent's bash would choke on the CRs.
-    const fields = Object.fromEntries(Object.entries(await formFields(c)).map(([k, v]) => [k, v.replace(/\r\n?/g, "\n")]));
+    const fields = await formFields(c);
     const prefixed = (prefix: string) => Object.fromEntries(Object.entries(fields).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
     const parameters = prefixed("param_");
     try {
