@@ -17,10 +17,11 @@ export class Assets {
     this.version = encodeHexLowerCase(sha256(new TextEncoder().encode(all))).slice(0, 12);
   }
 
-  url(name: string): string {
+  /** Bound, so views can be handed the same function on every render. */
+  readonly url = (name: string): string => {
     if (!this.files.has(name)) throw new Error(`unknown asset "${name}"`);
     return `/static/${this.version}/${name}`;
-  }
+  };
 }
 
 const root = new URL("../", import.meta.url);

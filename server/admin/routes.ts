@@ -16,7 +16,7 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
     const form = await formFields(c);
     try {
       const user = await s.users.create({ username: form.username, email: form.email, name: form.name, role: form.role, password: form.password });
-      s.log.info("user.created", { username: user.username, role: user.role, by: c.var.identity!.user.username });
+      s.log.info("user.created", { username: user.username, role: user.role, by: c.get("identity")!.user.username });
       return c.redirect("/admin/users", 303);
     } catch (err) {
       if (err instanceof UserError) return usersPage(c, s, { error: err.message, form: { ...form, password: "" } }, 400);
@@ -31,7 +31,7 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
       if (!target) return c.text(`No user with id ${c.req.param("id")}`, 404);
       try {
         await action(id, await formFields(c));
-        s.log.info(`user.${path}`, { username: target.username, by: c.var.identity!.user.username });
+        s.log.info(`user.${path}`, { username: target.username, by: c.get("identity")!.user.username });
         return c.redirect("/admin/users", 303);
       } catch (err) {
         if (err instanceof UserError) return usersPage(c, s, { error: `${target.username}: ${err.message}` }, 400);
@@ -62,10 +62,10 @@ export function adminRoutes(r: GuardedRoutes, s: Services): void {
         if (err instanceof AgentEndpointError) return agentsPage(c, s, `${agent}: ${err.message}`, 400);
         throw err;
       }
-      s.log.info("agent_endpoint.set", { agent, base_url: form.base_url.trim() || null, by: c.var.identity!.user.username });
+      s.log.info("agent_endpoint.set", { agent, base_url: form.base_url.trim() || null, by: c.get("identity")!.user.username });
     } else {
       await s.agentKeys.set(agent, form.api_key ?? "");
-      s.log.info("agent_key.set", { agent, cleared: !form.api_key?.trim(), by: c.var.identity!.user.username });
+      s.log.info("agent_key.set", { agent, cleared: !form.api_key?.trim(), by: c.get("identity")!.user.username });
     }
     return c.redirect("/admin/agents", 303);
   });

@@ -6,7 +6,7 @@ const publicUser = (u: User) => ({ id: u.id, username: u.username, email: u.emai
 
 /** JSON endpoints for accounts and keys; the same rules as the pages. */
 export function accountApi(r: GuardedRoutes, s: Services): void {
-  r.get("/api/me", "viewer", (c) => c.json(publicUser(c.var.identity!.user)));
+  r.get("/api/me", "viewer", (c) => c.json(publicUser(c.get("identity")!.user)));
 
   r.get("/api/users", "admin", async (c) => c.json((await s.users.list()).map(publicUser)));
   r.post("/api/users", "admin", async (c) => {
@@ -20,11 +20,11 @@ export function accountApi(r: GuardedRoutes, s: Services): void {
     }
   });
 
-  r.get("/api/api-keys", "viewer", async (c) => c.json(await s.apiKeys.list(c.var.identity!.user.id)));
+  r.get("/api/api-keys", "viewer", async (c) => c.json(await s.apiKeys.list(c.get("identity")!.user.id)));
   r.post("/api/api-keys", "viewer", async (c) => {
     const body = await c.req.json().catch(() => ({}));
     try {
-      const { key, apiKey } = await s.apiKeys.create(c.var.identity!.user.id, body?.name);
+      const { key, apiKey } = await s.apiKeys.create(c.get("identity")!.user.id, body?.name);
       return c.json({ ...apiKey, key }, 201);
     } catch (err) {
       if (err instanceof UserError) return c.json({ error: err.message, field: err.field }, 400);
@@ -32,7 +32,7 @@ export function accountApi(r: GuardedRoutes, s: Services): void {
     }
   });
   r.delete("/api/api-keys/:id", "viewer", async (c) => {
-    const revoked = await s.apiKeys.revoke(Number(c.req.param("id")), c.var.identity!.user.id);
+    const revoked = await s.apiKeys.revoke(Number(c.req.param("id")), c.get("identity")!.user.id);
     return revoked ? c.body(null, 204) : c.json({ error: `no live API key ${c.req.param("id")} of yours` }, 404);
   });
 }

@@ -36,7 +36,7 @@ function clientKey(c: Context<AppEnv>, s: Services): string {
 
 export function authRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/login", "public", (c) => {
-    if (c.var.identity) return c.redirect(safeNext(c.req.query("next")), 303);
+    if (c.get("identity")) return c.redirect(safeNext(c.req.query("next")), 303);
     return render(c, s, "login", { next: safeNext(c.req.query("next")), username: "", error: null });
   });
 
@@ -74,7 +74,7 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
   });
 
   r.post("/logout", "viewer", async (c) => {
-    const identity = c.var.identity!;
+    const identity = c.get("identity")!;
     if (identity.sessionId) await s.sessions.invalidate(identity.sessionId);
     clearCookie(c, s, SESSION_COOKIE);
     return c.redirect("/login", 303);
@@ -84,7 +84,7 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
 
   r.post("/account/password", "viewer", async (c) => {
     const form = await formFields(c);
-    const user = c.var.identity!.user;
+    const user = c.get("identity")!.user;
     const hash = await s.users.passwordHash(user.id);
     if (!hash || !(await verifyPassword(form.current_password ?? "", hash))) {
       return accountPage(c, s, { error: "The current password is wrong." }, 400);
@@ -105,7 +105,7 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/account/api-keys", "viewer", async (c) => {
     const form = await formFields(c);
     try {
-      const { key } = await s.apiKeys.create(c.var.identity!.user.id, form.name ?? "");
+      const { key } = await s.apiKeys.create(c.get("identity")!.user.id, form.name ?? "");
       return accountPage(c, s, { newKey: key }, 201);
     } catch (err) {
       if (err instanceof UserError) return accountPage(c, s, { error: err.message }, 400);
@@ -114,13 +114,13 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
   });
 
   r.post("/account/api-keys/:id/revoke", "viewer", async (c) => {
-    await s.apiKeys.revoke(Number(c.req.param("id")), c.var.identity!.user.id);
+    await s.apiKeys.revoke(Number(c.req.param("id")), c.get("identity")!.user.id);
     return c.redirect("/account", 303);
   });
 }
 
 async function accountPage(c: Context<AppEnv>, s: Services, extra: { error?: string; newKey?: string } = {}, status: 200 | 201 | 400 = 200) {
-  const keys = await s.apiKeys.list(c.var.identity!.user.id);
+  const keys = await s.apiKeys.list(c.get("identity")!.user.id);
   return render(c, s, "account", { keys, error: extra.error ?? null, newKey: extra.newKey ?? null, changed: c.req.query("changed") ?? null, sessionDays: SESSION_LIFETIME / 86_400_000 }, status);
 }
 

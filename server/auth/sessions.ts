@@ -12,11 +12,26 @@ export interface Session {
   expiresAt: number;
 }
 
+const CACHED_SESSIONS = 10_000;
+
+interface Known {
+  session: Session;
+  user: User;
+}
+
 /**
  * Sessions as in Lucia's guide: the cookie holds a random token, the database its
  * SHA-256; a session used in its last 15 days is extended to a fresh 30.
+ *
+ * Unlike the guide, a session once read is kept in memory, by token, until anything is written
+ * to the database (Database.changeStamp): every signed-in request asks, and the read cost more
+ * than the rest of a page. A logout, a disabled user or a changed role, by this server or by the
+ * CLI in another process, is a write, so it still takes effect at the next request.
  */
 export class Sessions {
+  #known = new Map<string, Known>();
+  #knownAt = -1;
+
   constructor(
     private db: Database,
     private now: () => number = Date.now,
@@ -31,28 +46,52 @@ export class Sessions {
 
   /**
    * Returns the live session for a token and its user, renewing the session when due; null
-   * when unknown or expired. Every signed-in request asks, so it is one read, the user joined in.
+   * when unknown or expired. Every signed-in request asks: one read, the user joined in, or none
+   * while the session is known and nothing was written since.
    */
   async validate(token: string): Promise<{ session: Session; user: User; renewed: boolean } | null> {
+    const known = this.#recall(token) ?? (await this.#read(token));
+    if (!known) return null;
+    const { user } = known;
+    const session = { ...known.session };
+    const now = this.now();
+    if (now >= session.expiresAt) {
+      await this.invalidate(session.id);
+      return null;
+    }
+    if (now >= session.expiresAt - RENEW_WITHIN) {
+      session.expiresAt = now + SESSION_LIFETIME;
+      await this.db.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [session.expiresAt, session.id]);
+      return { session, user, renewed: true };
+    }
+    return { session, user, renewed: false };
+  }
+
+  #recall(token: string): Known | undefined {
+    const stamp = this.db.changeStamp();
+    if (stamp !== this.#knownAt) {
+      this.#known.clear();
+      this.#knownAt = stamp;
+    }
+    return this.#known.get(token);
+  }
+
+  async #read(token: string): Promise<Known | undefined> {
+    // The stamp is taken before the read: a write landing in between makes the entry stale at once.
+    const stamp = this.db.changeStamp();
     const id = hashToken(token);
     const row = await this.db.get<Record<string, unknown>>(
       `SELECT s.expires_at AS session_expires_at, ${userColumnsOf("u")} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
       [id],
     );
-    if (!row) return null;
+    if (!row) return undefined;
     const user = toUser(row);
-    const session = { id, userId: user.id, expiresAt: Number(row.session_expires_at) };
-    const now = this.now();
-    if (now >= session.expiresAt) {
-      await this.invalidate(id);
-      return null;
+    const known = { session: { id, userId: user.id, expiresAt: Number(row.session_expires_at) }, user };
+    if (stamp === this.#knownAt) {
+      if (this.#known.size >= CACHED_SESSIONS) this.#known.clear();
+      this.#known.set(token, known);
     }
-    if (now >= session.expiresAt - RENEW_WITHIN) {
-      session.expiresAt = now + SESSION_LIFETIME;
-      await this.db.run("UPDATE sessions SET expires_at = ? WHERE id = ?", [session.expiresAt, id]);
-      return { session, user, renewed: true };
-    }
-    return { session, user, renewed: false };
+    return known;
   }
 
   async invalidate(id: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { render } from "../http/render.ts";
+import { renderReusing } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import type { Services } from "../services.ts";
 
@@ -6,14 +6,16 @@ export function dashboardRoutes(r: GuardedRoutes, s: Services): void {
   r.get("/", "viewer", async (c) => {
     const [docker, license, tasks] = await Promise.all([s.docker.ping(), s.license.status(), s.tasks.recent(8)]);
     const environments = s.registry.list();
-    return render(c, s, "dashboard", {
+    // Each value is a primitive or comes from a cache that replaces rather than edits it, as
+    // renderReusing needs.
+    return renderReusing(c, s, "dashboard", {
       docker,
       license,
       tasks,
       // The rows refresh themselves while a task runs; they ask for the same eight.
       query: "?limit=8",
-      active: tasks.filter((t) => t.status === "running" || t.status === "preparing").length,
-      environments: { total: environments.length, broken: environments.filter((e) => e.problems.length > 0).length },
+      environmentsTotal: environments.length,
+      environmentsBroken: environments.filter((e) => e.problems.length > 0).length,
       setupFailure: s.registry.failure,
     });
   });

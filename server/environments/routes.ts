@@ -69,7 +69,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
 
   r.post("/environments/:name/build", "developer", async (c) => {
     try {
-      const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "manual", by: c.var.identity!.user.username });
+      const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "manual", by: c.get("identity")!.user.username });
       return c.redirect(`/builds/${build.id}`, 303);
     } catch (err) {
       if (err instanceof BuildRequestError) return environmentPage(c, { error: err.message }, 400);
@@ -84,8 +84,8 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
     const field = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : "");
     const uses = ([] as unknown[]).concat(body.available_for ?? []).filter((u): u is SecretUse => typeof u === "string") as SecretUse[];
     try {
-      await s.secrets.set(env.name, { key: field("key").trim(), description: field("description"), expose_as: field("expose_as") === "file" ? "file" : "env_var", target: field("target").trim(), available_for: uses }, field("value"), c.var.identity!.user.username);
-      s.log.info("secret.set", { environment: env.name, key: field("key"), by: c.var.identity!.user.username });
+      await s.secrets.set(env.name, { key: field("key").trim(), description: field("description"), expose_as: field("expose_as") === "file" ? "file" : "env_var", target: field("target").trim(), available_for: uses }, field("value"), c.get("identity")!.user.username);
+      s.log.info("secret.set", { environment: env.name, key: field("key"), by: c.get("identity")!.user.username });
       return c.redirect(`/environments/${env.name}#secrets`, 303);
     } catch (err) {
       if (err instanceof SecretError) return environmentPage(c, { error: err.message }, 400);
@@ -124,7 +124,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
   });
 
   r.post("/api/environments/:name/build", "developer", async (c) => {
-    const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "api", by: c.var.identity!.user.username });
+    const build = await s.builds.request(c.req.param("name") ?? "", { trigger: "api", by: c.get("identity")!.user.username });
     return c.json({ build_id: build.id, status: build.status, url: `/api/builds/${build.id}` }, 202);
   });
 

@@ -31,7 +31,7 @@ export function csrf(s: Services): MiddlewareHandler<AppEnv> {
     return token;
   };
   return async (c, next) => {
-    if (c.var.identity?.via === "api-key") return next();
+    if (c.get("identity")?.via === "api-key") return next();
     let cookie = readCookie(c, s, CSRF_COOKIE);
     const hadCookie = Boolean(cookie);
     if (!cookie) {
@@ -40,7 +40,7 @@ export function csrf(s: Services): MiddlewareHandler<AppEnv> {
     }
     c.set("csrfToken", sign(cookie));
     // An anonymous API call carries no session to abuse; the route's role check answers it (401).
-    if (SAFE_METHODS.has(c.req.method) || (!c.var.identity && c.req.path.startsWith("/api/"))) return next();
+    if (SAFE_METHODS.has(c.req.method) || (!c.get("identity") && c.req.path.startsWith("/api/"))) return next();
 
     const origin = c.req.header("origin");
     if (origin && origin !== new URL(c.req.url).origin && origin !== s.publicUrl) {
@@ -51,7 +51,7 @@ export function csrf(s: Services): MiddlewareHandler<AppEnv> {
       const field = (await formBody(c))._csrf;
       sent = typeof field === "string" ? field : undefined;
     }
-    if (!hadCookie || !sent || !constantTimeEqual(sent, c.var.csrfToken)) {
+    if (!hadCookie || !sent || !constantTimeEqual(sent, c.get("csrfToken"))) {
       return reject(c, "the form's security token is missing or out of date; reload the page and try again");
     }
     return next();

@@ -6,9 +6,14 @@ export interface Identity {
   sessionId?: string;
 }
 
+// Read them with c.get(name): Hono's c.var builds a new object of all of them on every access.
 export type AppEnv = {
   Variables: {
     identity: Identity | null;
     csrfToken: string;
+    /** Something set a header through c.header() (cookies included): see noteHeaderWrites. */
+    headersWritten?: true;
+    /** The response already carries the security headers (render's fast path). */
+    secured?: true;
   };
 };

@@ -1,23 +1,74 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
+import { securityHeaderValues } from "./security-headers.ts";
 
 /** Renders a view with what every page's layout needs: the user, the CSRF token, asset URLs. */
 export function render(c: Context<AppEnv>, s: Services, view: string, data: object = {}, status: ContentfulStatusCode = 200) {
-  const html = s.views.render(view, {
+  return page(c, s, s.views.render(view, layoutData(c, s, data)), status);
+}
+
+/**
+ * The same, handing back this browser's last HTML of the view (the CSRF token in the key) while
+ * every value in `data` is unchanged (Views.renderReusing), for pages opened all day long.
+ */
+export function renderReusing(c: Context<AppEnv>, s: Services, view: string, data: Record<string, unknown>) {
+  const full = layoutData(c, s, data);
+  return page(c, s, s.views.renderReusing(`${view}\n${full.csrf}\n${full.path}`, view, full), 200);
+}
+
+function layoutData(c: Context<AppEnv>, s: Services, data: object): Record<string, unknown> {
+  return {
     ...data,
-    user: c.var.identity?.user ?? null,
-    csrf: c.var.csrfToken,
-    asset: (name: string) => s.assets.url(name),
+    user: c.get("identity")?.user ?? null,
+    csrf: c.get("csrfToken"),
+    asset: s.assets.url,
     path: c.req.path,
     // For commands shown to copy (curl): the address people use, behind a proxy too.
-    origin: s.publicUrl ?? new URL(c.req.url).origin,
+    origin: s.publicUrl ?? originOf(c.req.url),
     version: VERSION,
-  });
-  return c.html(html, status, { "Cache-Control": "no-store" });
+  };
 }
+
+/** The request URL is absolute: its origin is everything before the path's first slash. */
+function originOf(url: string): string {
+  return url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
+}
+
+const pageHeaderSets = new WeakMap<Services, Readonly<Record<string, string>>>();
+
+/**
+ * @hono/node-server writes a Response whose headers are a plain object straight to the socket,
+ * but c.html() with more than one header builds a Headers object and the security middleware then
+ * edits it: together about a quarter of a page's cost. So a page for which nothing set a header
+ * (a cookie, Retry-After) is built here whole, the security headers included; any other goes
+ * through c.html(), which adds what was set.
+ */
+function page(c: Context<AppEnv>, s: Services, html: string, status: ContentfulStatusCode): Response {
+  if (c.get("headersWritten")) return c.html(html, status, { "Cache-Control": "no-store" });
+  let headers = pageHeaderSets.get(s);
+  if (!headers) {
+    headers = Object.freeze({ "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store", ...securityHeaderValues(s) });
+    pageHeaderSets.set(s, headers);
+  }
+  c.set("secured", true);
+  return new Response(html, { status, headers });
+}
+
+/**
+ * Notes when a handler or middleware sets a header with c.header() (setCookie does too). Hono
+ * keeps such headers out of sight until it builds the response, and page() must not drop them.
+ */
+export const noteHeaderWrites: MiddlewareHandler<AppEnv> = (c, next) => {
+  const header = c.header;
+  c.header = ((...args: Parameters<typeof header>) => {
+    c.set("headersWritten", true);
+    return header(...args);
+  }) as typeof header;
+  return next();
+};
 
 /**
  * The parsed form, repeated fields as arrays. Hono caches the first parse whatever its options,

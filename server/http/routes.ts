@@ -44,7 +44,7 @@ export function wantsJson(c: Context): boolean {
 function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (access === "public") return next();
-    const identity = c.var.identity;
+    const identity = c.get("identity");
     if (!identity) {
       if (wantsJson(c)) return c.json({ error: "authentication required: sign in or send Authorization: Bearer <api key>" }, 401);
       const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/";

@@ -31,7 +31,7 @@ async function findTask(c: Context<AppEnv>, s: Services): Promise<Task> {
 
 /** Developers change their own tasks; admins any. */
 function mayChange(c: Context<AppEnv>, task: Task): boolean {
-  const user = c.var.identity!.user;
+  const user = c.get("identity")!.user;
   return user.role === "admin" || task.created_by === user.id;
 }
 
@@ -60,7 +60,7 @@ function filterFrom(c: Context<AppEnv>): TaskFilter {
     status: q("status"),
     environment: q("environment"),
     agent: q("agent"),
-    createdBy: q("mine") ? c.var.identity!.user.id : undefined,
+    createdBy: q("mine") ? c.get("identity")!.user.id : undefined,
     limit: Number.isInteger(limit) && limit > 0 ? Math.min(limit, 500) : 100,
   };
 }
@@ -102,7 +102,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
           branches: prefixed("branch_"),
           attachments,
         },
-        c.var.identity!.user.id,
+        c.get("identity")!.user.id,
       );
       return c.redirect(`/tasks/${task.id}`, 303);
     } catch (err) {
@@ -129,7 +129,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/tasks/:id/cancel", "developer", async (c) => {
     const task = await findTask(c, s);
     requireChangeRight(c, task, "cancel it");
-    await s.runner.cancel(task.id, c.var.identity!.user.username).catch((err) => {
+    await s.runner.cancel(task.id, c.get("identity")!.user.username).catch((err) => {
       if (!(err instanceof TaskRequestError)) throw err;
     });
     return c.redirect(`/tasks/${task.id}`, 303);
@@ -139,7 +139,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
     const task = await findTask(c, s);
     requireChangeRight(c, task, "send a follow-up");
     const form = await formFields(c);
-    await s.runner.followUp(task.id, form.instructions ?? "", c.var.identity!.user.username);
+    await s.runner.followUp(task.id, form.instructions ?? "", c.get("identity")!.user.username);
     return c.redirect(`/tasks/${task.id}`, 303);
   });
 
@@ -152,7 +152,7 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/api/tasks", "developer", async (c) => {
     const body = (await c.req.json().catch(() => null)) as (Omit<SubmitInput, "attachments"> & { attachments?: unknown }) | null;
     if (!body || typeof body !== "object") return c.json({ error: "request body must be a JSON object {environment, instructions, agent?, model?, effort?, template?, parameters?, branches?, attachments?: [{name, content_base64}]}" }, 400);
-    const task = await s.runner.submit({ ...body, attachments: decodeAttachments(body.attachments) }, c.var.identity!.user.id);
+    const task = await s.runner.submit({ ...body, attachments: decodeAttachments(body.attachments) }, c.get("identity")!.user.id);
     return c.json({ id: task.id, status: task.status, url: `/tasks/${task.id}` }, 201);
   });
 
@@ -166,14 +166,14 @@ export function taskRoutes(r: GuardedRoutes, s: Services): void {
   r.post("/api/tasks/:id/cancel", "developer", async (c) => {
     const task = await findTask(c, s);
     requireChangeRight(c, task, "cancel it");
-    return c.json(taskJson(await s.runner.cancel(task.id, c.var.identity!.user.username)));
+    return c.json(taskJson(await s.runner.cancel(task.id, c.get("identity")!.user.username)));
   });
 
   r.post("/api/tasks/:id/follow-up", "developer", async (c) => {
     const task = await findTask(c, s);
     requireChangeRight(c, task, "send a follow-up");
     const body = (await c.req.json().catch(() => null)) as { instructions?: string } | null;
-    return c.json(taskJson(await s.runner.followUp(task.id, body?.instructions ?? "", c.var.identity!.user.username)), 202);
+    return c.json(taskJson(await s.runner.followUp(task.id, body?.instructions ?? "", c.get("identity")!.user.username)), 202);
   });
 
   r.get("/api/tasks/:id/logs", "viewer", async (c) => {

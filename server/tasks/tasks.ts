@@ -125,7 +125,7 @@ export class TaskStore {
   }
 
   async attachments(id: number): Promise<Attachment[]> {
-    const rows = await this.db.all<{ name: string; content: ArrayBuffer }>("SELECT name, content FROM task_attachments WHERE task_id = ? ORDER BY name", [id]);
+    const rows = await this.db.all<{ name: string; content: Uint8Array }>("SELECT name, content FROM task_attachments WHERE task_id = ? ORDER BY name", [id]);
     return rows.map((r) => ({ name: String(r.name), content: new Uint8Array(r.content) }));
   }
 

@@ -1,0 +1,74 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { openDatabase } from "../../server/runtime.ts";
+import { tempHome } from "../helpers/server.ts";
+
+async function twoConnections() {
+  const home = tempHome();
+  const path = join(home, "coderflow.db");
+  // Two Database objects on one file: the server and a CLI command in another process.
+  const server = await openDatabase(path);
+  const cli = await openDatabase(path);
+  return {
+    server,
+    cli,
+    async close() {
+      await server.close();
+      await cli.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+test("a prepared read sees every committed write, from its own Database or another", async () => {
+  const { server, cli, close } = await twoConnections();
+  try {
+    await server.run("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)");
+    await server.run("INSERT INTO t (id, v, b) VALUES (1, 'a', ?)", [new Uint8Array([1, 2, 3])]);
+    assert.equal(await server.get("SELECT v FROM t WHERE id = ?", [1]), { v: "a" });
+    await cli.run("UPDATE t SET v = 'b' WHERE id = 1");
+    assert.equal(await server.get("SELECT v FROM t WHERE id = ?", [1]), { v: "b" }, "the reused statement must not keep an old snapshot");
+    await server.run("INSERT INTO t (id, v) VALUES (2, 'c')");
+    assert.equal(await server.all("SELECT id, v FROM t ORDER BY id"), [{ id: 1, v: "b" }, { id: 2, v: "c" }]);
+    await cli.run("DELETE FROM t WHERE id = 2");
+    assert.equal(await server.all("SELECT id, v FROM t ORDER BY id"), [{ id: 1, v: "b" }]);
+    const row = await server.get<{ b: Uint8Array }>("SELECT b FROM t WHERE id = 1");
+    assert.equal([...new Uint8Array(row!.b)], [1, 2, 3]);
+    assert.is(await server.get("SELECT v FROM t WHERE id = ?", [99]), undefined);
+  } finally {
+    await close();
+  }
+});
+
+test("a bad statement is an error naming the problem, and the reader goes on working", async () => {
+  const { server, close } = await twoConnections();
+  try {
+    const failure = await server.all("SELECT nope FROM missing_table").then(() => null, (err: Error) => err);
+    assert.match(failure?.message ?? "", /missing_table/);
+    assert.equal(await server.get("SELECT 1 AS one"), { one: 1 });
+  } finally {
+    await close();
+  }
+});
+
+test("the change stamp moves with every write, from either Database, and only then", async () => {
+  const { server, cli, close } = await twoConnections();
+  try {
+    await server.run("CREATE TABLE t (v TEXT)");
+    const before = server.changeStamp();
+    await server.get("SELECT count(*) AS n FROM t");
+    assert.is(server.changeStamp(), before, "a read is not a change");
+    await cli.run("INSERT INTO t VALUES ('x')");
+    const afterCli = server.changeStamp();
+    assert.is.not(afterCli, before, "a write by another process shows");
+    assert.is(cli.changeStamp(), afterCli, "both see the same stamp");
+    await server.batch([{ sql: "INSERT INTO t VALUES (?)", args: ["y"] }]);
+    assert.is.not(server.changeStamp(), afterCli, "a batch is a change too");
+  } finally {
+    await close();
+  }
+});
+
+test.run();

@@ -1,0 +1,71 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { openDatabase, accountServices, licenseService } from "../../server/runtime.ts";
+import { tempHome } from "../helpers/server.ts";
+
+// The server keeps sessions it has read in memory; the CLI changes accounts from another process.
+async function serverAndCli() {
+  const home = tempHome();
+  const path = join(home, "coderflow.db");
+  const serverDb = await openDatabase(path);
+  const cliDb = await openDatabase(path);
+  const server = accountServices(serverDb, licenseService(home, {}));
+  const cli = accountServices(cliDb, licenseService(home, {}));
+  return {
+    server,
+    cli,
+    cliDb,
+    async close() {
+      await serverDb.close();
+      await cliDb.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+test("a remembered session ends at once when another process disables its user, logs it out or changes the role", async () => {
+  const { server, cli, close } = await serverAndCli();
+  try {
+    const user = await cli.users.create({ username: "ada", email: "ada@example.test", name: "Ada", role: "developer", password: "ada-password-1" });
+    const { token, session } = await cli.sessions.create(user.id);
+    assert.is((await server.sessions.validate(token))?.user.role, "developer");
+    assert.is((await server.sessions.validate(token))?.user.role, "developer", "second read, from memory");
+
+    await cli.users.setRole(user.id, "viewer");
+    assert.is((await server.sessions.validate(token))?.user.role, "viewer");
+
+    const { token: other, session: otherSession } = await cli.sessions.create(user.id);
+    assert.ok(await server.sessions.validate(other));
+    await cli.sessions.invalidate(otherSession.id);
+    assert.is(await server.sessions.validate(other), null, "logged out elsewhere");
+    assert.ok(await server.sessions.validate(token), "the user's other session lives on");
+
+    await cli.users.setDisabled(user.id, true);
+    assert.is(await server.sessions.validate(token), null, "disabled: every session ends");
+    assert.is(session.userId, user.id);
+  } finally {
+    await close();
+  }
+});
+
+test("a remembered session still expires on time and is renewed in its last half", async () => {
+  let now = Date.UTC(2026, 0, 1);
+  const { cli, cliDb, close } = await serverAndCli();
+  try {
+    const sessions = new (await import("../../server/auth/sessions.ts")).Sessions(cliDb, () => now);
+    const user = await cli.users.create({ username: "bob", email: "bob@example.test", name: "Bob", role: "viewer", password: "bob-password-1" });
+    const { token, session } = await sessions.create(user.id);
+    assert.is((await sessions.validate(token))?.renewed, false);
+    now = session.expiresAt - 1000;
+    const renewed = await sessions.validate(token);
+    assert.is(renewed?.renewed, true);
+    now = renewed!.session.expiresAt + 1;
+    assert.is(await sessions.validate(token), null);
+  } finally {
+    await close();
+  }
+});
+
+test.run();
