@@ -48,6 +48,21 @@ const result = await build({
       },
     },
     {
+      // docker-modem loads ssh2 (~14 MB of memory at rest) at import for DOCKER_HOST=ssh://
+      // alone: its ssh module is loaded at the first ssh connection instead.
+      name: "docker-modem-ssh-on-demand",
+      setup(b) {
+        b.onResolve({ filter: /^\.\/ssh$/ }, (args) =>
+          /[\\/]docker-modem[\\/]lib$/.test(args.resolveDir) ? { path: join(args.resolveDir, "ssh.js"), namespace: "on-demand" } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: "on-demand" }, (args) => ({
+          contents: `module.exports = function (options) { return require(${JSON.stringify(args.path)})(options); };`,
+          resolveDir: dirname(args.path),
+          loader: "js",
+        }));
+      },
+    },
+    {
       // Modules find their data files (views, migrations, assets) relative to their own
       // source file; in one bundle import.meta.url would name the bundle instead.
       name: "source-relative-import-meta-url",
