@@ -48,7 +48,7 @@ function treeRssKb(pid: number): number {
 const inst = installation({});
 inst.cli(["create-user", "--username=bench", "--email=bench@example.test", "--name=Bench", "--role=admin", "--password-stdin"], "bench-password-1\n");
 
-async function runOnce(variant: Variant): Promise<{ ms: number; rssKb?: number }> {
+async function runOnce(variant: Variant, restMs = 1000): Promise<{ ms: number; rssKb?: number }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
@@ -66,7 +66,7 @@ async function runOnce(variant: Variant): Promise<{ ms: number; rssKb?: number }
   });
   const ms = performance.now() - started;
   for (let i = 0; i < 5; i++) for (const path of ["/health", "/login"]) await (await fetch(base + path)).arrayBuffer();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, restMs));
   const rssKb = treeRssKb(child.pid!);
   child.kill("SIGTERM");
   await exited;
@@ -75,6 +75,10 @@ async function runOnce(variant: Variant): Promise<{ ms: number; rssKb?: number }
 
 const results = new Map(variants.map((v) => [v, [] as { ms: number; rssKb?: number }[]]));
 for (let run = 0; run < RUNS; run++) for (const variant of variants) results.get(variant)!.push(await runOnce(variant));
+// One second after start-up the young generation still holds start-up's size; V8's memory
+// reducer gives it back after some seconds with nothing to do. Both figures are reported.
+const AT_REST_MS = 12_000;
+const atRest = await runOnce(variants[1], AT_REST_MS);
 cleanup(inst);
 
 const summary = variants.map((v) => {
@@ -89,6 +93,7 @@ for (const s of summary) {
   const rss = s.rss === undefined ? "" : `  RSS ${s.rss.toFixed(1)} MB`;
   console.log(`  ${s.v.name.padEnd(30)} ${s.median.toFixed(0).padStart(6)} ms (${s.min.toFixed(0)}..${s.max.toFixed(0)})  ${(s.median / baseline).toFixed(2)}x baseline${rss}`);
 }
+console.log(`  ${variants[1].name}, ${AT_REST_MS / 1000} s at rest: RSS ${(atRest.rssKb! / 1024).toFixed(1)} MB`);
 const start = summary[1];
-console.log(`target: start ≤ ${TARGET_MS} ms: ${start.median <= TARGET_MS ? "met" : "NOT met"} (${start.median.toFixed(0)} ms); idle RSS ≤ ${TARGET_RSS_MB} MB: ${start.rss! <= TARGET_RSS_MB ? "met" : "NOT met"} (${start.rss!.toFixed(1)} MB)`);
+console.log(`target: start ≤ ${TARGET_MS} ms: ${start.median <= TARGET_MS ? "met" : "NOT met"} (${start.median.toFixed(0)} ms); idle RSS ≤ ${TARGET_RSS_MB} MB: 1 s after the last request ${start.rss! <= TARGET_RSS_MB ? "met" : "NOT met"} (${start.rss!.toFixed(1)} MB), at rest ${atRest.rssKb! / 1024 <= TARGET_RSS_MB ? "met" : "NOT met"} (${(atRest.rssKb! / 1024).toFixed(1)} MB)`);
 console.log(`load average during the run: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} on this machine's CPUs`);
