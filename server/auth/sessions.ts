@@ -50,7 +50,9 @@ export class Sessions {
    * while the session is known and nothing was written since.
    */
   async validate(token: string): Promise<{ session: Session; user: User; renewed: boolean } | null> {
-    const known = this.#recall(token) ?? (await this.#read(token));
+    // Taken before any read: a write landing after it makes what is read now stale at once.
+    const stamp = this.db.changeStamp();
+    const known = this.#recall(token, stamp) ?? (await this.#read(token, stamp));
     if (!known) return null;
     const { user } = known;
     const session = { ...known.session };
@@ -67,8 +69,7 @@ export class Sessions {
     return { session, user, renewed: false };
   }
 
-  #recall(token: string): Known | undefined {
-    const stamp = this.db.changeStamp();
+  #recall(token: string, stamp: number): Known | undefined {
     if (stamp !== this.#knownAt) {
       this.#known.clear();
       this.#knownAt = stamp;
@@ -76,9 +77,7 @@ export class Sessions {
     return this.#known.get(token);
   }
 
-  async #read(token: string): Promise<Known | undefined> {
-    // The stamp is taken before the read: a write landing in between makes the entry stale at once.
-    const stamp = this.db.changeStamp();
+  async #read(token: string, stamp: number): Promise<Known | undefined> {
     const id = hashToken(token);
     const row = await this.db.get<Record<string, unknown>>(
       `SELECT s.expires_at AS session_expires_at, ${userColumnsOf("u")} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,

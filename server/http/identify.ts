@@ -5,7 +5,7 @@ import type { AppEnv } from "./env.ts";
 
 export const SESSION_COOKIE = "cf_session";
 
-/** Works out who is calling, from a Bearer API key or the session cookie; sets c.get("identity"). */
+/** Works out who is calling, from a Bearer API key or the session cookie; sets the "identity" variable. */
 export function identify(s: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("identity", null);

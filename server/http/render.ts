@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
-import { securityHeaderValues } from "./security-headers.ts";
+import { headerSetsOf } from "./security-headers.ts";
 
 /** Renders a view with what every page's layout needs: the user, the CSRF token, asset URLs. */
 export function render(c: Context<AppEnv>, s: Services, view: string, data: object = {}, status: ContentfulStatusCode = 200) {
@@ -37,8 +37,6 @@ function originOf(url: string): string {
   return url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
 }
 
-const pageHeaderSets = new WeakMap<Services, Readonly<Record<string, string>>>();
-
 /**
  * @hono/node-server writes a Response whose headers are a plain object straight to the socket,
  * but c.html() with more than one header builds a Headers object and the security middleware then
@@ -48,13 +46,8 @@ const pageHeaderSets = new WeakMap<Services, Readonly<Record<string, string>>>()
  */
 function page(c: Context<AppEnv>, s: Services, html: string, status: ContentfulStatusCode): Response {
   if (c.get("headersWritten")) return c.html(html, status, { "Cache-Control": "no-store" });
-  let headers = pageHeaderSets.get(s);
-  if (!headers) {
-    headers = Object.freeze({ "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store", ...securityHeaderValues(s) });
-    pageHeaderSets.set(s, headers);
-  }
   c.set("secured", true);
-  return new Response(html, { status, headers });
+  return new Response(html, { status, headers: headerSetsOf(s).page });
 }
 
 /**

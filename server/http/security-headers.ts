@@ -2,12 +2,19 @@ import type { MiddlewareHandler } from "hono";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
 
-const headerSets = new WeakMap<Services, Readonly<Record<string, string>>>();
+export interface HeaderSets {
+  /** What every response carries. A CSP without 'unsafe-inline' scripts: every script is a file this server serves. */
+  security: Readonly<Record<string, string>>;
+  /** A whole page's headers, the security ones included (render.ts builds pages with them). */
+  page: Readonly<Record<string, string>>;
+}
 
-/** The headers every response carries. A CSP without 'unsafe-inline' scripts: every script is a file this server serves. */
-export function securityHeaderValues(s: Services): Readonly<Record<string, string>> {
-  let values = headerSets.get(s);
-  if (!values) {
+const headerSets = new WeakMap<Services, HeaderSets>();
+
+/** Worked out once per installation's services. */
+export function headerSetsOf(s: Services): HeaderSets {
+  let sets = headerSets.get(s);
+  if (!sets) {
     const csp = [
       "default-src 'self'",
       "script-src 'self'",
@@ -19,7 +26,7 @@ export function securityHeaderValues(s: Services): Readonly<Record<string, strin
       "object-src 'none'",
       `frame-ancestors ${s.frameAncestors}`,
     ].join("; ");
-    values = Object.freeze({
+    const security = Object.freeze({
       "Content-Security-Policy": csp,
       "X-Content-Type-Options": "nosniff",
       "Referrer-Policy": "same-origin",
@@ -27,13 +34,14 @@ export function securityHeaderValues(s: Services): Readonly<Record<string, strin
       "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
       ...(s.secureCookies ? { "Strict-Transport-Security": "max-age=31536000" } : {}),
     });
-    headerSets.set(s, values);
+    sets = { security, page: Object.freeze({ "Content-Type": "text/html; charset=UTF-8", "Cache-Control": "no-store", ...security }) };
+    headerSets.set(s, sets);
   }
-  return values;
+  return sets;
 }
 
 export function securityHeaders(s: Services): MiddlewareHandler<AppEnv> {
-  const values = Object.entries(securityHeaderValues(s));
+  const values = Object.entries(headerSetsOf(s).security);
   return async (c, next) => {
     await next();
     // A page from render() was built with them (see there).

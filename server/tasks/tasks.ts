@@ -150,16 +150,20 @@ export class TaskStore {
     return (await this.db.all(sql, [...args, filter.limit ?? 100])).map(toTask);
   }
 
-  #recent: { at: number; limit: number; tasks: Promise<Task[]> } | undefined;
+  #recent: { stamp: number; limit: number; tasks: Promise<Task[]> } | undefined;
 
   /**
-   * The newest tasks for the dashboard, read at most once a second: every signed-in visit
-   * shows them, and a wide statement costs more to prepare than the rows it returns.
+   * The newest tasks for the dashboard, read again only once something was written
+   * (Database.changeStamp): every signed-in visit shows them, and handing back the same array
+   * lets the dashboard reuse its HTML.
    */
   recent(limit: number): Promise<Task[]> {
-    const now = Date.now();
-    if (!this.#recent || this.#recent.limit !== limit || now - this.#recent.at >= 1000) this.#recent = { at: now, limit, tasks: this.list({ limit }) };
-    return this.#recent.tasks;
+    const stamp = this.db.changeStamp();
+    if (this.#recent?.stamp === stamp && this.#recent.limit === limit) return this.#recent.tasks;
+    const recent = { stamp, limit, tasks: this.list({ limit }) };
+    recent.tasks.catch(() => this.#recent === recent && (this.#recent = undefined));
+    this.#recent = recent;
+    return recent.tasks;
   }
 
   async withStatus(...statuses: TaskStatus[]): Promise<Task[]> {

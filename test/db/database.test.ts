@@ -1,29 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { join } from "node:path";
-import { rmSync } from "node:fs";
-import { openDatabase } from "../../server/runtime.ts";
-import { tempHome } from "../helpers/server.ts";
-
-async function twoConnections() {
-  const home = tempHome();
-  const path = join(home, "coderflow.db");
-  // Two Database objects on one file: the server and a CLI command in another process.
-  const server = await openDatabase(path);
-  const cli = await openDatabase(path);
-  return {
-    server,
-    cli,
-    async close() {
-      await server.close();
-      await cli.close();
-      rmSync(home, { recursive: true, force: true });
-    },
-  };
-}
+import { twoDatabases } from "../helpers/server.ts";
 
 test("a prepared read sees every committed write, from its own Database or another", async () => {
-  const { server, cli, close } = await twoConnections();
+  const { server, cli, close } = await twoDatabases();
   try {
     await server.run("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)");
     await server.run("INSERT INTO t (id, v, b) VALUES (1, 'a', ?)", [new Uint8Array([1, 2, 3])]);
@@ -43,7 +23,7 @@ test("a prepared read sees every committed write, from its own Database or anoth
 });
 
 test("a bad statement is an error naming the problem, and the reader goes on working", async () => {
-  const { server, close } = await twoConnections();
+  const { server, close } = await twoDatabases();
   try {
     const failure = await server.all("SELECT nope FROM missing_table").then(() => null, (err: Error) => err);
     assert.match(failure?.message ?? "", /missing_table/);
@@ -54,7 +34,7 @@ test("a bad statement is an error naming the problem, and the reader goes on wor
 });
 
 test("the change stamp moves with every write, from either Database, and only then", async () => {
-  const { server, cli, close } = await twoConnections();
+  const { server, cli, close } = await twoDatabases();
   try {
     await server.run("CREATE TABLE t (v TEXT)");
     const before = server.changeStamp();

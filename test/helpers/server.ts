@@ -23,6 +23,24 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), "coderflow-test-"));
 }
 
+/** Two Database objects on one new database file: the server's, and the CLI's as if from another process. */
+export async function twoDatabases(): Promise<{ home: string; server: Database; cli: Database; close(): Promise<void> }> {
+  const home = tempHome();
+  const path = join(home, "coderflow.db");
+  const server = await openDatabase(path);
+  const cli = await openDatabase(path);
+  return {
+    home,
+    server,
+    cli,
+    async close() {
+      await server.close();
+      await cli.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface TestServer {
   url: string;
   home: string;

@@ -1,27 +1,17 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { join } from "node:path";
-import { rmSync } from "node:fs";
-import { openDatabase, accountServices, licenseService } from "../../server/runtime.ts";
-import { tempHome } from "../helpers/server.ts";
+import { Sessions } from "../../server/auth/sessions.ts";
+import { accountServices, licenseService } from "../../server/runtime.ts";
+import { twoDatabases } from "../helpers/server.ts";
 
 // The server keeps sessions it has read in memory; the CLI changes accounts from another process.
 async function serverAndCli() {
-  const home = tempHome();
-  const path = join(home, "coderflow.db");
-  const serverDb = await openDatabase(path);
-  const cliDb = await openDatabase(path);
-  const server = accountServices(serverDb, licenseService(home, {}));
-  const cli = accountServices(cliDb, licenseService(home, {}));
+  const dbs = await twoDatabases();
   return {
-    server,
-    cli,
-    cliDb,
-    async close() {
-      await serverDb.close();
-      await cliDb.close();
-      rmSync(home, { recursive: true, force: true });
-    },
+    server: accountServices(dbs.server, licenseService(dbs.home, {})),
+    cli: accountServices(dbs.cli, licenseService(dbs.home, {})),
+    cliDb: dbs.cli,
+    close: dbs.close,
   };
 }
 
@@ -54,7 +44,7 @@ test("a remembered session still expires on time and is renewed in its last half
   let now = Date.UTC(2026, 0, 1);
   const { cli, cliDb, close } = await serverAndCli();
   try {
-    const sessions = new (await import("../../server/auth/sessions.ts")).Sessions(cliDb, () => now);
+    const sessions = new Sessions(cliDb, () => now);
     const user = await cli.users.create({ username: "bob", email: "bob@example.test", name: "Bob", role: "viewer", password: "bob-password-1" });
     const { token, session } = await sessions.create(user.id);
     assert.is((await sessions.validate(token))?.renewed, false);
