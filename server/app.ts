@@ -9,7 +9,6 @@ import { healthRoutes } from "./health/routes.ts";
 import { csrf } from "./http/csrf.ts";
 import type { AppEnv } from "./http/env.ts";
 import { identify } from "./http/identify.ts";
-import { noteHeaderWrites } from "./http/render.ts";
 import { RequestError } from "./http/request-error.ts";
 import { GuardedRoutes, wantsJson } from "./http/routes.ts";
 import { securityHeaders } from "./http/security-headers.ts";
@@ -19,7 +18,6 @@ import { staticRoutes } from "./static/routes.ts";
 /** Builds the web app from its services. Runtime-neutral: web Request/Response only. */
 export function createApp(s: Services) {
   const app = new Hono<AppEnv>();
-  app.use(noteHeaderWrites);
   app.use(securityHeaders(s));
   app.use(async (c, next) => {
     const started = performance.now();

@@ -47,11 +47,10 @@ export function authRoutes(r: GuardedRoutes, s: Services): void {
     const address = clientKey(c, s);
     const accountKey = username.toLowerCase();
     const wait = Math.max(s.throttles.account.retryAfter(accountKey), s.throttles.address.retryAfter(address));
-    const fail = (error: string, status: 401 | 429) => render(c, s, "login", { next, username, error }, status);
+    const fail = (error: string, status: 401 | 429, headers?: Record<string, string>) => render(c, s, "login", { next, username, error }, status, headers);
     if (wait > 0) {
-      c.header("Retry-After", String(Math.ceil(wait / 1000)));
       s.log.warn("login.throttled", { username, address });
-      return fail(`Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} seconds.`, 429);
+      return fail(`Too many failed sign-ins. Try again in ${Math.ceil(wait / 1000)} seconds.`, 429, { "Retry-After": String(Math.ceil(wait / 1000)) });
     }
     // Counted as failed until the password checks out: were it counted after the slow hash,
     // a burst of parallel guesses would all pass the check above.

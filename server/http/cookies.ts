@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Services } from "../services.ts";
+import type { AppEnv } from "./env.ts";
 
 /** On HTTPS the __Host- prefix pins a cookie to this exact origin and requires Secure. */
 export function cookieName(base: string, s: Services): string {
@@ -11,10 +12,12 @@ export function readCookie(c: Context, s: Services, base: string): string | unde
   return getCookie(c, cookieName(base, s));
 }
 
-export function writeCookie(c: Context, s: Services, base: string, value: string, expires?: Date): void {
+export function writeCookie(c: Context<AppEnv>, s: Services, base: string, value: string, expires?: Date): void {
+  c.set("cookiesWritten", true);
   setCookie(c, cookieName(base, s), value, { path: "/", httpOnly: true, sameSite: "Lax", secure: s.secureCookies, expires });
 }
 
-export function clearCookie(c: Context, s: Services, base: string): void {
+export function clearCookie(c: Context<AppEnv>, s: Services, base: string): void {
+  c.set("cookiesWritten", true);
   deleteCookie(c, cookieName(base, s), { path: "/", secure: s.secureCookies });
 }

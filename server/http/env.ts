@@ -11,8 +11,8 @@ export type AppEnv = {
   Variables: {
     identity: Identity | null;
     csrfToken: string;
-    /** Something set a header through c.header() (cookies included): see noteHeaderWrites. */
-    headersWritten?: true;
+    /** A cookie was set or cleared (cookies.ts), so render() lets Hono build the page. */
+    cookiesWritten?: true;
     /** The response already carries the security headers (render's fast path). */
     secured?: true;
   };

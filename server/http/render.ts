@@ -1,13 +1,17 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
 import { headerSetsOf } from "./security-headers.ts";
 
-/** Renders a view with what every page's layout needs: the user, the CSRF token, asset URLs. */
-export function render(c: Context<AppEnv>, s: Services, view: string, data: object = {}, status: ContentfulStatusCode = 200) {
-  return page(c, s, s.views.render(view, layoutData(c, s, data)), status);
+/**
+ * Renders a view with what every page's layout needs: the user, the CSRF token, asset URLs.
+ * A page's own headers go in `headers` and its cookies through cookies.ts; a c.header() call
+ * made before would be lost (see page()).
+ */
+export function render(c: Context<AppEnv>, s: Services, view: string, data: object = {}, status: ContentfulStatusCode = 200, headers?: Record<string, string>) {
+  return page(c, s, s.views.render(view, layoutData(c, s, data)), status, headers);
 }
 
 /**
@@ -40,28 +44,16 @@ function originOf(url: string): string {
 /**
  * @hono/node-server writes a Response whose headers are a plain object straight to the socket,
  * but c.html() with more than one header builds a Headers object and the security middleware then
- * edits it: together about a quarter of a page's cost. So a page for which nothing set a header
- * (a cookie, Retry-After) is built here whole, the security headers included; any other goes
- * through c.html(), which adds what was set.
+ * edits it: together about a quarter of a page's cost. So a page is built here whole, the
+ * security headers included, unless a cookie was written: Hono holds those until it builds the
+ * response, so such a page goes through c.html(), which adds them.
  */
-function page(c: Context<AppEnv>, s: Services, html: string, status: ContentfulStatusCode): Response {
-  if (c.get("headersWritten")) return c.html(html, status, { "Cache-Control": "no-store" });
+function page(c: Context<AppEnv>, s: Services, html: string, status: ContentfulStatusCode, headers?: Record<string, string>): Response {
+  if (c.get("cookiesWritten")) return c.html(html, status, { "Cache-Control": "no-store", ...headers });
   c.set("secured", true);
-  return new Response(html, { status, headers: headerSetsOf(s).page });
+  const pageHeaders = headerSetsOf(s).page;
+  return new Response(html, { status, headers: headers ? { ...pageHeaders, ...headers } : pageHeaders });
 }
-
-/**
- * Notes when a handler or middleware sets a header with c.header() (setCookie does too). Hono
- * keeps such headers out of sight until it builds the response, and page() must not drop them.
- */
-export const noteHeaderWrites: MiddlewareHandler<AppEnv> = (c, next) => {
-  const header = c.header;
-  c.header = ((...args: Parameters<typeof header>) => {
-    c.set("headersWritten", true);
-    return header(...args);
-  }) as typeof header;
-  return next();
-};
 
 /**
  * The parsed form, repeated fields as arrays. Hono caches the first parse whatever its options,
