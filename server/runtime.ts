@@ -62,7 +62,6 @@ export async function openDatabase(path: string): Promise<Database> {
   // In WAL mode NORMAL loses nothing when the process dies (kill -9), only on power loss, and
   // spares an fsync per commit, which is what log capture is made of.
   await db.run("PRAGMA synchronous = NORMAL");
-  await db.run("PRAGMA busy_timeout = 5000");
   await migrate(db, await loadMigrations());
   return db;
 }

@@ -23,7 +23,7 @@ export class Database {
   }
 
   static open(path: string): Database {
-    return new Database(createClient({ url: `file:${path}` }), path);
+    return new Database(createClient({ url: `file:${path}`, timeout: BUSY_TIMEOUT_MS }), path);
   }
 
   /**
@@ -79,6 +79,11 @@ export class Database {
 
 const STATEMENT_CACHE_SIZE = 256;
 
+// How long a statement waits for another process's lock (a CLI command next to the server, two
+// CLI commands on a new installation) before failing with SQLITE_BUSY. Given when each connection
+// opens, because a PRAGMA would only reach the one connection it ran on.
+const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Reads on the driver underneath @libsql/client, with each statement prepared once. The client
  * prepares every statement again on each call and reads its column names twice: for the one
@@ -91,8 +96,7 @@ class Reader {
   #statements = new Map<string, { statement: Libsql.Statement; columns: string[] }>();
 
   constructor(path: string) {
-    this.#db = new Libsql(path);
-    this.#db.exec("PRAGMA busy_timeout = 5000");
+    this.#db = new Libsql(path, { timeout: BUSY_TIMEOUT_MS });
   }
 
   all(sql: string, args: SqlValue[]): Record<string, unknown>[] {

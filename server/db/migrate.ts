@@ -18,11 +18,18 @@ export async function migrate(db: Database, migrations: Migration[]): Promise<nu
     try {
       await db.batch(statements);
     } catch (err) {
+      // Two processes opening a new installation at once (two CLI commands) both find the
+      // migration pending; the one that waited for the other's write lock then fails on it.
+      if (await isApplied(db, m.version)) continue;
       throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
     }
     done.push(m.version);
   }
   return done;
+}
+
+async function isApplied(db: Database, version: number): Promise<boolean> {
+  return (await db.get("SELECT 1 FROM schema_migrations WHERE version = ?", [version])) !== undefined;
 }
 
 function splitStatements(sql: string): string[] {

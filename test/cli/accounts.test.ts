@@ -94,4 +94,19 @@ test("accounts through the CLI: create every role, refusals, listing, password, 
   }
 });
 
+test("commands run side by side on a new installation: each waits for the other's migration instead of failing", async () => {
+  const fresh = tempHome();
+  try {
+    const results = await Promise.all([
+      runCli(["create-user", "--username=first", "--email=first@example.com", "--role=admin", "--password-stdin"], { home: fresh, input: "first-password-1\n" }),
+      ...Array.from({ length: 7 }, () => runCli(["list-users"], { home: fresh })),
+    ]);
+    results.forEach((r, i) => assert.is(r.code, 0, `command ${i}: ${r.stderr}`));
+    const listed = await runCli(["list-users"], { home: fresh });
+    assert.match(listed.stdout, /first/);
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+  }
+});
+
 test.run();

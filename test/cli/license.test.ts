@@ -7,6 +7,7 @@ import { generateLicenseKeyPair, signLicense, verifyLicense, type LicensePayload
 import { licenseService } from "../../server/runtime.ts";
 import { runCli } from "../helpers/cli.ts";
 import { tempHome, withInstallationAccounts } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const scratch = tempHome();
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -17,9 +18,9 @@ const payload = (fields: Partial<LicensePayload> = {}): LicensePayload => ({ lic
 
 let vendor: { publicKey: string; privateKey: string };
 let impostor: { publicKey: string; privateKey: string };
-test.before(async () => {
+test.before(reported(async () => {
   [vendor, impostor] = await Promise.all([generateLicenseKeyPair(), generateLicenseKeyPair()]);
-});
+}));
 
 /** The same signature over a payload someone edited: the forgery a customer could try. */
 function withEditedPayload(key: string, edit: (p: LicensePayload) => LicensePayload): string {

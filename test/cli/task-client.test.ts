@@ -7,6 +7,7 @@ import { RemoteClient, RemoteError, SseParser, type SseEvent } from "../../cli/r
 import { runCli } from "../helpers/cli.ts";
 import { freePort } from "../helpers/ports.ts";
 import { tempHome } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The SSE parser, fed the same bytes cut at every position.
@@ -178,9 +179,9 @@ function streamLog(res: ServerResponse, plan: LogPlan, after: number, connection
 const home = tempHome();
 const fake = fakeTaskApi();
 let api: Awaited<ReturnType<typeof listen>>;
-test.before(async () => {
+test.before(reported(async () => {
   api = await listen(fake.handler);
-});
+}));
 test.after(async () => {
   await api?.close();
   rmSync(home, { recursive: true, force: true });

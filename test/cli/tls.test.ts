@@ -6,6 +6,7 @@ import { runCli } from "../helpers/cli.ts";
 import { probeHttp } from "../helpers/probe.ts";
 import { startTestServer, tempHome } from "../helpers/server.ts";
 import { CHAIN_NAMES, makeCertificateChain, presentedChain, trustedRequest, type CertificateChain } from "../helpers/tls.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const scratch = tempHome();
 const home = join(scratch, "home");
@@ -13,11 +14,11 @@ const certs = join(scratch, "certs");
 let chain: CertificateChain;
 const runningAsRoot = process.getuid?.() === 0;
 
-test.before(async () => {
+test.before(reported(async () => {
   mkdirSync(home);
   mkdirSync(certs);
   chain = await makeCertificateChain(certs);
-});
+}));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test("config set takes the chain and its key, and refuses what cannot serve HTTPS", async () => {

@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { migrate } from "../../server/db/migrate.ts";
 import { twoDatabases } from "../helpers/server.ts";
 
 test("a prepared read sees every committed write, from its own Database or another", async () => {
@@ -17,6 +18,18 @@ test("a prepared read sees every committed write, from its own Database or anoth
     const row = await server.get<{ b: Uint8Array }>("SELECT b FROM t WHERE id = 1");
     assert.equal([...new Uint8Array(row!.b)], [1, 2, 3]);
     assert.is(await server.get("SELECT v FROM t WHERE id = ?", [99]), undefined);
+  } finally {
+    await close();
+  }
+});
+
+test("two processes migrating at once: the later one finds the migration applied instead of failing on it", async () => {
+  const { server, cli, close } = await twoDatabases();
+  const migrations = [{ version: 9001, name: "probe", sql: "CREATE TABLE probe (x INTEGER);\nCREATE INDEX probe_x ON probe (x);" }];
+  try {
+    const done = await Promise.all([migrate(server, migrations), migrate(cli, migrations)]);
+    assert.equal(done.flat(), [9001], "applied by exactly one of them");
+    assert.equal(await cli.all("SELECT version FROM schema_migrations WHERE version = 9001"), [{ version: 9001 }]);
   } finally {
     await close();
   }

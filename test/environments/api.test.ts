@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
 import { readEventStream, type SseEvent } from "../helpers/sse.ts";
 import { eventually } from "../helpers/wait.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("environments API");
 
@@ -37,7 +38,7 @@ async function api(path: string, headers: Record<string, string>, init: RequestI
 
 const logEvents = (events: SseEvent[]) => events.filter((e) => e.event === "log");
 
-test.before(async () => {
+test.before(reported(async () => {
   engine = await engineWithBaseImage();
   origin = await bareRepository({ "README.md": "# api app\n" });
   setup = setupRepoFixture({
@@ -50,7 +51,7 @@ test.before(async () => {
   await server.createUser("watcher", "viewer");
   developer = { authorization: `Bearer ${await server.apiKey("dev")}` };
   viewer = { authorization: `Bearer ${await server.apiKey("watcher")}` };
-});
+}));
 
 test.after(async () => {
   try {

@@ -9,6 +9,7 @@ import { engineWithBaseImage, removeEnvironmentImages, testEnvironmentJson, uniq
 import { bareRepository, type BareRepository } from "../helpers/git.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("build pages in a browser");
 
@@ -39,7 +40,7 @@ async function watchForProblems(page: Page): Promise<() => Promise<string[]>> {
   return async () => [...problems, ...(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).map((v) => `CSP: ${v}`)];
 }
 
-test.before(async () => {
+test.before(reported(async () => {
   engine = await engineWithBaseImage();
   origin = await bareRepository({ "README.md": "# page app\n" });
   setup = setupRepoFixture({
@@ -53,7 +54,7 @@ test.before(async () => {
   await server.createUser("dev", "developer");
   context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await context.addCookies([{ name: SESSION_COOKIE, value: await server.session("dev"), url: server.url }]);
-});
+}));
 
 test.after(async () => {
   try {

@@ -6,6 +6,7 @@ import { buildJson, environmentJson } from "../../server/environments/present.ts
 import { bareRepository, type BareRepository } from "../helpers/git.ts";
 import { openBuildServices, removeEnvironmentImages, testEnvironmentJson, uniqueEnvironmentName, type BuildServices } from "../helpers/environments.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("environment builds");
 
@@ -36,7 +37,7 @@ async function buildAndWait(environment: string): Promise<Build> {
   return s.builds.wait(requested.id);
 }
 
-test.before(async () => {
+test.before(reported(async () => {
   origin = await bareRepository({ "README.md": "# the app\n", "lib/main.sh": "echo hello\n" });
   setup = setupRepoFixture({
     [`environments/${APP}/environment.json`]: testEnvironmentJson(APP, { repos: [appRepo(origin.url)] }),
@@ -48,7 +49,7 @@ test.before(async () => {
     },
   });
   s = await openBuildServices(setup.root);
-});
+}));
 
 test.after(async () => {
   try {

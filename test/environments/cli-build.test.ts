@@ -13,6 +13,7 @@ import { runCli } from "../helpers/cli.ts";
 import { engineWithBaseImage, removeEnvironmentImages, testEnvironmentJson, uniqueEnvironmentName } from "../helpers/environments.ts";
 import { tempHome } from "../helpers/server.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("coder-server build");
 
@@ -23,7 +24,7 @@ let setup: ReturnType<typeof setupRepoFixture>;
 let engine: DockerEngine;
 let home: string;
 
-test.before(async () => {
+test.before(reported(async () => {
   engine = await engineWithBaseImage();
   setup = setupRepoFixture({
     "environments/demo/environment.json": testEnvironmentJson("demo", { image_name: IMAGE_REPO, docker_config: { post_clone_instructions: ["RUN echo hello from the demo build"] } }),
@@ -31,7 +32,7 @@ test.before(async () => {
   });
   home = tempHome();
   new ConfigStore(homePaths(home).config, {}).set("setup_path", setup.root);
-});
+}));
 
 test.after(async () => {
   try {

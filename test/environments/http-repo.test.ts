@@ -8,6 +8,7 @@ import { gitHttpServer } from "../helpers/git-http.ts";
 import { openBuildServices, removeEnvironmentImages, testEnvironmentJson, uniqueEnvironmentName, type BuildServices } from "../helpers/environments.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
 import { environmentJson as presentEnvironment } from "../../server/environments/present.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("repository over HTTP with credentials");
 const PASSWORD = "s3cret-http-token";
@@ -18,7 +19,7 @@ let http: Awaited<ReturnType<typeof gitHttpServer>>;
 let setup: ReturnType<typeof setupRepoFixture>;
 let s: BuildServices;
 
-test.before(async () => {
+test.before(reported(async () => {
   origin = await bareRepository({ "README.md": "over http\n" });
   http = await gitHttpServer(origin.url, { user: "ci", password: PASSWORD });
   setup = setupRepoFixture({
@@ -26,7 +27,7 @@ test.before(async () => {
     [`environments/${BAD}/environment.json`]: testEnvironmentJson(BAD, { repos: [{ name: "app", url: http.url("ci", `wrong-${PASSWORD}`) }] }),
   });
   s = await openBuildServices(setup.root);
-});
+}));
 
 test.after(async () => {
   await removeEnvironmentImages(s.engine, NAME).catch(() => undefined);

@@ -7,6 +7,7 @@ import { silentLogger } from "../../server/log.ts";
 import { openBuildServices, removeEnvironmentImages, testEnvironmentJson, uniqueEnvironmentName, type BuildServices } from "../helpers/environments.ts";
 import { setupRepoFixture } from "../helpers/setup-repo.ts";
 import { eventually } from "../helpers/wait.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("scheduled rebuilds");
 
@@ -19,11 +20,11 @@ let scheduler: RebuildScheduler;
 
 const withSchedule = (enabled: boolean) => testEnvironmentJson(NAME, { rebuild_schedule: { enabled, cron: EVERY_SECOND } });
 
-test.before(async () => {
+test.before(reported(async () => {
   setup = setupRepoFixture({ [`environments/${NAME}/environment.json`]: withSchedule(true) });
   s = await openBuildServices(setup.root);
   scheduler = new RebuildScheduler(s.registry, s.builds, silentLogger);
-});
+}));
 
 test.after(async () => {
   scheduler?.stop();

@@ -15,6 +15,7 @@ import { startFakeGemini } from "../helpers/fake-gemini.ts";
 import type { FakeModelServer, RecordedRequest, ScriptTurn } from "../helpers/fake-model.ts";
 import { startFakeOpenAI } from "../helpers/fake-openai.ts";
 import { removeTaskContainers, startTaskHarness, taskContainers, type TaskHarness, type TaskJson } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("agent CLIs in task containers");
 
@@ -102,7 +103,7 @@ let admin: FormClient;
 const endpoints: Partial<Record<AgentName, FakeModelServer>> = {};
 const taskIds: Partial<Record<AgentName, number>> = {};
 
-test.before(async () => {
+test.before(reported(async () => {
   for (const a of usable) endpoints[a] = await CASES[a].start({ script: CASES[a].script });
   const endpointEnv = Object.fromEntries(
     usable.flatMap((a) => {
@@ -124,7 +125,7 @@ test.before(async () => {
   }
   // All at once: each CLI takes seconds, and the runner runs up to four tasks side by side.
   for (const a of usable) taskIds[a] = await h.dev.submit(h.environments[0], INSTRUCTIONS, { agent: a, ...(CASES[a].model ? { model: CASES[a].model } : {}) });
-});
+}));
 
 test.after(async () => {
   // The follow-up's snapshot of the first container is a child of the environment's image: it goes first.

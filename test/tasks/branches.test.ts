@@ -3,15 +3,16 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task branches");
 let h: TaskHarness;
 let feature: string;
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("branches", { environments: [{ repo: { allow_branch_selection: true } }, {}] });
   feature = await h.origin.branch("feature/x", { "FEATURE.md": "feature work\n" });
-});
+}));
 
 test.after(async () => {
   await h?.close();

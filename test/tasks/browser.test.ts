@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../helpers/chromium.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task page in Chromium");
 
@@ -17,9 +18,9 @@ echo "Ticked six times." > /task-output/summary.md`;
 let h: TaskHarness;
 let browser: Browser;
 
-test.before(async () => {
+test.before(reported(async () => {
   [h, browser] = await Promise.all([startTaskHarness("browser"), launchChromium()]);
-});
+}));
 
 test.after(async () => {
   await browser?.close();

@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, TaskApi, taskContainers, type TaskHarness } from "../helpers/tasks.ts";
 import { eventually } from "../helpers/wait.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task control");
 
@@ -21,7 +22,7 @@ async function printed(api: TaskApi, id: number, line: string): Promise<void> {
 
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("ctl", {
     environments: [
       // Plenty for sleeping scripts, less than the allocating one asks for.
@@ -34,7 +35,7 @@ test.before(async () => {
   [small, quick] = h.environments;
   await h.server.createUser("boss", "admin");
   admin = new TaskApi(h.server.url, await h.server.apiKey("boss"));
-});
+}));
 
 test.after(async () => {
   await h?.close();

@@ -10,6 +10,7 @@ import { engineWithBaseImage } from "../helpers/environments.ts";
 import { readEventStream } from "../helpers/sse.ts";
 import { startTestServer, tempHome, type TestServer } from "../helpers/server.ts";
 import { removeTaskContainers, TaskApi, taskSetup } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("tasks without Docker");
 
@@ -22,7 +23,7 @@ let server: TestServer | undefined;
 let api: TaskApi;
 let orphan: number;
 
-test.before(async () => {
+test.before(reported(async () => {
   engine = await engineWithBaseImage();
   fixture = await taskSetup("down");
   home = tempHome();
@@ -40,7 +41,7 @@ test.before(async () => {
   }
   server = await startTestServer({ home, env: { ...env, DOCKER_HOST: `unix://${NO_DOCKER}` } });
   api = new TaskApi(server.url, api.key);
-});
+}));
 
 test.after(async () => {
   await server?.stop();

@@ -8,14 +8,15 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("Docker daemon restart");
 const PID_FILE = "/var/run/docker.pid";
 let h: TaskHarness;
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("daemon");
-});
+}));
 
 test.after(async () => {
   execFileSync("bash", ["scripts/ensure-docker.sh"], { stdio: "inherit" });

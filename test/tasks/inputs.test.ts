@@ -4,13 +4,14 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { signedInClient } from "../helpers/browser-session.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task inputs");
 let h: TaskHarness;
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("inputs");
-});
+}));
 
 test.after(async () => {
   await h?.close();

@@ -4,6 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, taskContainers, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task lifecycle");
 
@@ -23,7 +24,7 @@ echo "Say goodbye" > /task-output/commit-message.txt
 echo done editing
 `;
 
-test.before(async () => {
+test.before(reported(async () => {
   // One slot, so a second task provably waits in the queue while the first runs.
   h = await startTaskHarness("life", {
     // Checked out at a nested path, which the change must still be found under.
@@ -31,7 +32,7 @@ test.before(async () => {
     env: { CODERFLOW_MAX_CONCURRENT_TASKS: "1" },
   });
   env = h.environments[0];
-});
+}));
 
 test.after(async () => {
   await h?.close();

@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { signedInClient } from "../helpers/browser-session.ts";
 import { readEventStream, type SseEvent } from "../helpers/sse.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task logs");
 
@@ -27,7 +28,7 @@ const shownLines = (html: string) =>
   );
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("logs");
   id = await h.dev.submit(h.environments[0], SCRIPT);
   const url = `${h.server.url}/api/tasks/${id}/logs/stream`;
@@ -39,7 +40,7 @@ test.before(async () => {
   const second = await readEventStream(url, { headers: { ...h.viewer.auth, "Last-Event-ID": String(resumedFrom) } });
   assert.ok(second.closedByServer, "the server ends the stream once the task has finished");
   secondRead = second.events;
-});
+}));
 
 test.after(async () => {
   await h?.close();

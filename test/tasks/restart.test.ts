@@ -10,6 +10,7 @@ import { freePort } from "../helpers/ports.ts";
 import { tempHome } from "../helpers/server.ts";
 import { readEventStream } from "../helpers/sse.ts";
 import { removeTaskContainers, TaskApi, taskContainers, taskSetup } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task restart recovery");
 
@@ -38,7 +39,7 @@ async function cli(...args: string[]): Promise<string> {
   return result.stdout;
 }
 
-test.before(async () => {
+test.before(reported(async () => {
   engine = await engineWithBaseImage();
   fixture = await taskSetup("restart");
   home = tempHome();
@@ -49,7 +50,7 @@ test.before(async () => {
     cli("build", fixture.names[0]),
   ]);
   api = new TaskApi(`http://127.0.0.1:${port}`, key.trim());
-});
+}));
 
 test.after(async () => {
   for (const server of servers) server.kill();

@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { signedInClient } from "../helpers/browser-session.ts";
 import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const test = suite("task secrets");
 
@@ -31,7 +32,7 @@ echo "commit with $(cat /home/coder/deploy.key)" > /task-output/commit-message.t
 let h: TaskHarness;
 let id: number;
 
-test.before(async () => {
+test.before(reported(async () => {
   h = await startTaskHarness("secret", {
     environments: [
       {
@@ -48,7 +49,7 @@ test.before(async () => {
     ],
   });
   id = await h.dev.submit(h.environments[0], SCRIPT);
-});
+}));
 
 test.after(async () => {
   await h?.close();

@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { generateLicenseKeyPair, signLicense, type LicensePayload } from "../../server/license/license.ts";
 import { alertText, FormClient, signedInClient } from "../helpers/browser-session.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 let server: TestServer;
 let vendor: { publicKey: string; privateKey: string };
@@ -27,14 +28,14 @@ async function act(path: string, fields: Record<string, string> = {}): Promise<{
   return { status: res.status, location: res.headers.get("location"), error: alertText(await res.text()) };
 }
 
-test.before(async () => {
+test.before(reported(async () => {
   vendor = await generateLicenseKeyPair();
   // The unlicensed server trusts the test vendor key too, so only forged keys fail its signature check.
   server = await startTestServer({ env: { CODERFLOW_LICENSE_PUBLIC_KEY: vendor.publicKey } });
   rootId = (await server.createUser("root", "admin")).id;
   target = await server.createUser("target", "developer");
   admin = await signedInClient(server, "root");
-});
+}));
 
 test.after(() => server.stop());
 

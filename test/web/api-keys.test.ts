@@ -3,15 +3,16 @@ import * as assert from "uvu/assert";
 import { signedInClient } from "../helpers/browser-session.ts";
 import { appRoutes } from "../helpers/routes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 let server: TestServer;
 
-test.before(async () => {
+test.before(reported(async () => {
   server = await startTestServer();
   await server.createUser("vera", "viewer");
   await server.createUser("adam", "admin");
   await server.createUser("dora", "developer");
-});
+}));
 
 test.after(() => server.stop());
 

@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { alertText, FormClient, signedInClient } from "../helpers/browser-session.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const DAY = 86_400_000;
 let server: TestServer;
@@ -36,12 +37,12 @@ async function withOwnServer(work: (own: TestServer) => Promise<void>) {
   }
 }
 
-test.before(async () => {
+test.before(reported(async () => {
   server = await startTestServer();
   for (const [name, role] of [["alice", "developer"], ["dave", "viewer"], ["bob", "viewer"], ["erin", "viewer"]] as const) {
     password[name] = (await server.createUser(name, role)).password;
   }
-});
+}));
 
 test.after(() => server.stop());
 

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../helpers/chromium.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const SCREENSHOT = "/tmp/coderflow-dashboard.png";
 
@@ -10,10 +11,10 @@ let server: TestServer;
 let browser: Browser;
 let alice: { username: string; password: string };
 
-test.before(async () => {
+test.before(reported(async () => {
   [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
   alice = await server.createUser("alice", "admin");
-});
+}));
 
 test.after(async () => {
   await browser?.close();

@@ -4,19 +4,20 @@ import type { RouteRule } from "../../server/http/routes.ts";
 import { FormClient, signedInClient } from "../helpers/browser-session.ts";
 import { appRoutes, fillPath, isStateChanging } from "../helpers/routes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 let server: TestServer;
 let rules: RouteRule[];
 /** A token that is genuine, but signed for another browser's CSRF cookie. */
 let foreignToken: string;
 
-test.before(async () => {
+test.before(reported(async () => {
   [server, { rules }] = await Promise.all([startTestServer(), appRoutes()]);
   await server.createUser("root", "admin");
   const stranger = new FormClient(server.url);
   await stranger.page("/login");
   foreignToken = stranger.csrf;
-});
+}));
 
 test.after(() => server.stop());
 

@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import { FormClient, signedInClient } from "../helpers/browser-session.ts";
 import { appRoutes } from "../helpers/routes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 const FRAME_ANCESTORS = "'self' https://portal.example.test";
 const VERSION = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version;
@@ -13,7 +14,7 @@ let admin: FormClient;
 /** Every page an admin can open without parameters, with its HTML. */
 let pages: { path: string; html: string }[];
 
-test.before(async () => {
+test.before(reported(async () => {
   server = await startTestServer({ env: { CODERFLOW_FRAME_ANCESTORS: FRAME_ANCESTORS } });
   await server.createUser("root", "admin");
   admin = await signedInClient(server, "root");
@@ -24,7 +25,7 @@ test.before(async () => {
     const { res, html } = await admin.page(path);
     if (res.status === 200) pages.push({ path, html });
   }
-});
+}));
 
 test.after(() => server.stop());
 

@@ -6,6 +6,7 @@ import type { RouteRule } from "../../server/http/routes.ts";
 import { FormClient } from "../helpers/browser-session.ts";
 import { appRoutes, fillPath } from "../helpers/routes.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { reported } from "../helpers/hooks.ts";
 
 // The ranking is restated here rather than imported, so a mistake in the app's own ordering shows.
 const RANK: Record<Role, number> = { viewer: 1, developer: 2, admin: 3 };
@@ -26,7 +27,7 @@ const people = {} as Record<Role, Person>;
 let anonymous: FormClient;
 let params: { userId: string; keyId: string; assetVersion: string };
 
-test.before(async () => {
+test.before(reported(async () => {
   [server, { rules, registered }] = await Promise.all([startTestServer(), appRoutes()]);
   for (const role of ROLES) {
     const { username, password } = await server.createUser(`${role}-user`, role);
@@ -42,7 +43,7 @@ test.before(async () => {
   const assetVersion = html.match(/\/static\/([^/]+)\/app\.css/)?.[1];
   assert.ok(assetVersion, "the login page links the versioned stylesheet");
   params = { userId: String(target.id), keyId: String(spare.apiKey.id), assetVersion };
-});
+}));
 
 test.after(() => server.stop());
 
