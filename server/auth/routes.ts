@@ -7,7 +7,8 @@ import type { AppEnv } from "../http/env.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { clearCookie, writeCookie } from "../http/cookies.ts";
 import { SESSION_COOKIE } from "../http/identify.ts";
-import { formFields, render } from "../http/render.ts";
+import { formFields } from "../http/forms.ts";
+import { render } from "../http/render.ts";
 
 const LOCAL_ORIGIN = "http://local.invalid";
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { parse } from "hono/utils/cookie";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -8,8 +9,11 @@ export function cookieName(base: string, s: Services): string {
   return s.secureCookies ? `__Host-${base}` : base;
 }
 
-export function readCookie(c: Context, s: Services, base: string): string | undefined {
-  return getCookie(c, cookieName(base, s));
+/** The Cookie header is parsed once per request, however many cookies are read from it. */
+export function readCookie(c: Context<AppEnv>, s: Services, base: string): string | undefined {
+  let jar = c.get("cookies");
+  if (!jar) c.set("cookies", (jar = parse(c.req.header("cookie") ?? "")));
+  return jar[cookieName(base, s)];
 }
 
 export function writeCookie(c: Context<AppEnv>, s: Services, base: string, value: string, expires?: Date): void {

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { hmac } from "@oslojs/crypto/hmac";
 import { SHA256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
@@ -6,58 +6,69 @@ import { constantTimeEqual, generateToken } from "../auth/tokens.ts";
 import type { Services } from "../services.ts";
 import { readCookie, writeCookie } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
-import { formBody } from "./render.ts";
+import { formBody } from "./forms.ts";
+
+/*
+ * Signed double-submit: a random cookie, and forms carry its HMAC under the server's secret. A
+ * cross-site page can neither read the cookie nor forge the HMAC, even if it manages to plant a
+ * cookie of its own. API-key requests carry no ambient credential and are exempt.
+ */
 
 const CSRF_COOKIE = "cf_csrf";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-/**
- * Signed double-submit: a random cookie, and forms carry its HMAC under the server's
- * secret. A cross-site page can neither read the cookie nor forge the HMAC, even if it
- * manages to plant a cookie of its own. API-key requests carry no ambient credential
- * and are exempt.
- */
-export function csrf(s: Services): MiddlewareHandler<AppEnv> {
-  // A browser sends the same cookie with every request: remember its signature (bounded)
-  // instead of computing an HMAC in JavaScript each time.
-  const signed = new Map<string, string>();
-  const sign = (value: string) => {
-    let token = signed.get(value);
-    if (token === undefined) {
-      token = encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
-      if (signed.size >= 10_000) signed.clear();
-      signed.set(value, token);
-    }
-    return token;
-  };
-  return async (c, next) => {
-    if (c.get("identity")?.via === "api-key") return next();
-    let cookie = readCookie(c, s, CSRF_COOKIE);
-    const hadCookie = Boolean(cookie);
-    if (!cookie) {
-      cookie = generateToken();
-      writeCookie(c, s, CSRF_COOKIE, cookie);
-    }
-    c.set("csrfToken", sign(cookie));
-    // An anonymous API call carries no session to abuse; the route's role check answers it (401).
-    if (SAFE_METHODS.has(c.req.method) || (!c.get("identity") && c.req.path.startsWith("/api/"))) return next();
+// A browser sends the same cookie with every request: its signature is remembered (bounded)
+// instead of computing an HMAC in JavaScript each time.
+const signatures = new WeakMap<Services, Map<string, string>>();
 
-    const origin = c.req.header("origin");
-    if (origin && origin !== new URL(c.req.url).origin && origin !== s.publicUrl) {
-      return reject(c, `cross-origin request from ${origin} refused`);
-    }
-    let sent = c.req.header("x-csrf-token");
-    if (!sent && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(c.req.header("content-type") ?? "")) {
-      const field = (await formBody(c))._csrf;
-      sent = typeof field === "string" ? field : undefined;
-    }
-    if (!hadCookie || !sent || !constantTimeEqual(sent, c.get("csrfToken"))) {
-      return reject(c, "the form's security token is missing or out of date; reload the page and try again");
-    }
-    return next();
-  };
+function sign(s: Services, value: string): string {
+  let signed = signatures.get(s);
+  if (!signed) signatures.set(s, (signed = new Map()));
+  let token = signed.get(value);
+  if (token === undefined) {
+    token = encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
+    if (signed.size >= 10_000) signed.clear();
+    signed.set(value, token);
+  }
+  return token;
 }
 
-function reject(c: Parameters<MiddlewareHandler<AppEnv>>[0], message: string) {
+/**
+ * The token this browser's forms carry. The cookie it is derived from is made on first use, by
+ * a page with a form, rather than on every request (assets, /health) from a browser without one.
+ */
+export function csrfToken(c: Context<AppEnv>, s: Services): string {
+  let token = c.get("csrfToken");
+  if (token === undefined) {
+    let cookie = readCookie(c, s, CSRF_COOKIE);
+    if (!cookie) writeCookie(c, s, CSRF_COOKIE, (cookie = generateToken()));
+    c.set("csrfToken", (token = sign(s, cookie)));
+  }
+  return token;
+}
+
+/** The refusal of a state-changing request that does not prove it comes from this server's pages; undefined when it does. */
+export async function refuseForgery(c: Context<AppEnv>, s: Services): Promise<Response | undefined> {
+  if (SAFE_METHODS.has(c.req.method) || c.get("identity")?.via === "api-key") return undefined;
+  // An anonymous API call carries no session to abuse; the route's role check answers it (401).
+  if (!c.get("identity") && c.req.path.startsWith("/api/")) return undefined;
+
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin && origin !== s.publicUrl) {
+    return refusal(c, `cross-origin request from ${origin} refused`);
+  }
+  const cookie = readCookie(c, s, CSRF_COOKIE);
+  let sent = c.req.header("x-csrf-token");
+  if (!sent && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(c.req.header("content-type") ?? "")) {
+    const field = (await formBody(c))._csrf;
+    sent = typeof field === "string" ? field : undefined;
+  }
+  if (!cookie || !sent || !constantTimeEqual(sent, sign(s, cookie))) {
+    return refusal(c, "the form's security token is missing or out of date; reload the page and try again");
+  }
+  return undefined;
+}
+
+function refusal(c: Context<AppEnv>, message: string): Response {
   return c.req.path.startsWith("/api/") ? c.json({ error: message }, 403) : c.text(`Forbidden: ${message}`, 403);
 }

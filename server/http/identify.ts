@@ -1,33 +1,33 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Services } from "../services.ts";
 import { clearCookie, readCookie, writeCookie } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
 
 export const SESSION_COOKIE = "cf_session";
 
-/** Works out who is calling, from a Bearer API key or the session cookie; sets the "identity" variable. */
-export function identify(s: Services): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    c.set("identity", null);
-    const authorization = c.req.header("authorization");
-    if (authorization) {
-      const match = authorization.match(/^Bearer\s+(\S+)$/i);
-      const userId = match ? await s.apiKeys.authenticate(match[1]) : null;
-      const user = userId === null ? undefined : await s.users.byId(userId);
-      if (!user || user.disabled) return c.json({ error: "invalid or revoked API key" }, 401, { "WWW-Authenticate": 'Bearer realm="coderflow"' });
-      c.set("identity", { user, via: "api-key" });
-      return next();
-    }
-    const token = readCookie(c, s, SESSION_COOKIE);
-    if (token) {
-      const result = await s.sessions.validate(token);
-      if (result && !result.user.disabled) {
-        c.set("identity", { user: result.user, via: "session", sessionId: result.session.id });
-        if (result.renewed) writeCookie(c, s, SESSION_COOKIE, token, new Date(result.session.expiresAt));
-      } else {
-        clearCookie(c, s, SESSION_COOKIE);
-      }
-    }
-    return next();
-  };
+/**
+ * Works out who is calling, from a Bearer API key or the session cookie, and sets the "identity"
+ * variable. A key that is not valid is answered here (401), whatever the route.
+ */
+export async function identify(c: Context<AppEnv>, s: Services): Promise<Response | undefined> {
+  c.set("identity", null);
+  const authorization = c.req.header("authorization");
+  if (authorization) {
+    const match = authorization.match(/^Bearer\s+(\S+)$/i);
+    const userId = match ? await s.apiKeys.authenticate(match[1]) : null;
+    const user = userId === null ? undefined : await s.users.byId(userId);
+    if (!user || user.disabled) return c.json({ error: "invalid or revoked API key" }, 401, { "WWW-Authenticate": 'Bearer realm="coderflow"' });
+    c.set("identity", { user, via: "api-key" });
+    return undefined;
+  }
+  const token = readCookie(c, s, SESSION_COOKIE);
+  if (!token) return undefined;
+  const result = await s.sessions.validate(token);
+  if (result && !result.user.disabled) {
+    c.set("identity", { user: result.user, via: "session", sessionId: result.session.id });
+    if (result.renewed) writeCookie(c, s, SESSION_COOKIE, token, new Date(result.session.expiresAt));
+  } else {
+    clearCookie(c, s, SESSION_COOKIE);
+  }
+  return undefined;
 }

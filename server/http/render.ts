@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { VERSION } from "../version.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
+import { csrfToken } from "./csrf.ts";
 import { headerSetsOf } from "./security-headers.ts";
 
 /**
@@ -27,7 +28,7 @@ function layoutData(c: Context<AppEnv>, s: Services, data: object): Record<strin
   return {
     ...data,
     user: c.get("identity")?.user ?? null,
-    csrf: c.get("csrfToken"),
+    csrf: csrfToken(c, s),
     asset: s.assets.url,
     path: c.req.path,
     // For commands shown to copy (curl): the address people use, behind a proxy too.
@@ -53,32 +54,4 @@ function page(c: Context<AppEnv>, s: Services, html: string, status: ContentfulS
   c.set("secured", true);
   const pageHeaders = headerSetsOf(s).page;
   return new Response(html, { status, headers: headers ? { ...pageHeaders, ...headers } : pageHeaders });
-}
-
-/**
- * The parsed form, repeated fields as arrays. Hono caches the first parse whatever its options,
- * so every reader (the CSRF check included) must ask for the same shape: this one.
- */
-export function formBody(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
-  return c.req.parseBody({ all: true });
-}
-
-/**
- * A urlencoded or multipart form's text fields, the first value of each (files are left out).
- * Browsers send a textarea's line breaks as CRLF; every form gets plain newlines (a script
- * agent's bash, a follow-up, a secret would otherwise carry stray CRs).
- */
-export async function formFields(c: Context): Promise<Record<string, string>> {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of Object.entries(await formBody(c))) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (typeof first === "string") fields[key] = first.replace(/\r\n?/g, "\n");
-  }
-  return fields;
-}
-
-/** The files of a multipart form field, however many were chosen. */
-export async function formFiles(c: Context, name: string): Promise<File[]> {
-  const value = (await formBody(c))[name];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is File => typeof v === "object" && v !== null && v.size > 0);
 }

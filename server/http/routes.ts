@@ -1,12 +1,18 @@
-import type { Context, Handler, Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono } from "hono";
 import { roleAllows, type Access } from "../auth/roles.ts";
+import type { Services } from "../services.ts";
+import { refuseForgery } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
+import { identify } from "./identify.ts";
+import { withSecurityHeaders } from "./security-headers.ts";
 
 export interface RouteRule {
   method: string;
   path: string;
   access: Access;
 }
+
+export type RouteHandler = (c: Context<AppEnv>) => Response | Promise<Response>;
 
 /**
  * The only way routes are added to the app: each one states who may use it, and the
@@ -16,44 +22,60 @@ export interface RouteRule {
 export class GuardedRoutes {
   readonly rules: RouteRule[] = [];
 
-  constructor(private app: Hono<AppEnv>) {}
+  constructor(
+    private app: Hono<AppEnv>,
+    private s: Services,
+  ) {}
 
-  on(method: string, path: string, access: Access, ...handlers: (Handler<AppEnv> | MiddlewareHandler<AppEnv>)[]): this {
+  on(method: string, path: string, access: Access, handler: RouteHandler): this {
     this.rules.push({ method, path, access });
-    this.app.on(method, path, requireAccess(access), ...(handlers as [Handler<AppEnv>]));
+    this.app.on(method, path, guarded(this.s, access, handler));
     return this;
   }
 
-  get(path: string, access: Access, ...handlers: (Handler<AppEnv> | MiddlewareHandler<AppEnv>)[]): this {
-    return this.on("GET", path, access, ...handlers);
+  get(path: string, access: Access, handler: RouteHandler): this {
+    return this.on("GET", path, access, handler);
   }
 
-  post(path: string, access: Access, ...handlers: (Handler<AppEnv> | MiddlewareHandler<AppEnv>)[]): this {
-    return this.on("POST", path, access, ...handlers);
+  post(path: string, access: Access, handler: RouteHandler): this {
+    return this.on("POST", path, access, handler);
   }
 
-  delete(path: string, access: Access, ...handlers: (Handler<AppEnv> | MiddlewareHandler<AppEnv>)[]): this {
-    return this.on("DELETE", path, access, ...handlers);
+  delete(path: string, access: Access, handler: RouteHandler): this {
+    return this.on("DELETE", path, access, handler);
   }
+}
+
+/**
+ * Everything a request goes through, wrapped around its route's handler: who is calling, the
+ * CSRF check, the role, then the security headers on the answer. One function rather than a
+ * chain of app.use() middleware, because Hono calls a route's only handler directly while a
+ * chain costs an async step per layer: for a signed-in page that was most of its time.
+ */
+function guarded(s: Services, access: Access, handler: RouteHandler) {
+  return async (c: Context<AppEnv>): Promise<Response> => {
+    const started = performance.now();
+    const res = (await identify(c, s)) ?? (await refuseForgery(c, s)) ?? refuseAccess(c, access) ?? (await handler(c));
+    if (res.status >= 500) s.log.error("request.failed", { method: c.req.method, path: c.req.path, status: res.status, ms: Math.round(performance.now() - started) });
+    return withSecurityHeaders(c, s, res);
+  };
 }
 
 export function wantsJson(c: Context): boolean {
   return c.req.path.startsWith("/api/") || c.req.path === "/health";
 }
 
-function requireAccess(access: Access): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    if (access === "public") return next();
-    const identity = c.get("identity");
-    if (!identity) {
-      if (wantsJson(c)) return c.json({ error: "authentication required: sign in or send Authorization: Bearer <api key>" }, 401);
-      const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/";
-      return c.redirect(`/login?next=${encodeURIComponent(target)}`, 303);
-    }
-    if (!roleAllows(identity.user.role, access)) {
-      const message = `this needs the ${access} role; you are ${identity.user.role}`;
-      return wantsJson(c) ? c.json({ error: message }, 403) : c.text(`Forbidden: ${message}`, 403);
-    }
-    return next();
-  };
+function refuseAccess(c: Context<AppEnv>, access: Access): Response | undefined {
+  if (access === "public") return undefined;
+  const identity = c.get("identity");
+  if (!identity) {
+    if (wantsJson(c)) return c.json({ error: "authentication required: sign in or send Authorization: Bearer <api key>" }, 401);
+    const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/";
+    return c.redirect(`/login?next=${encodeURIComponent(target)}`, 303);
+  }
+  if (!roleAllows(identity.user.role, access)) {
+    const message = `this needs the ${access} role; you are ${identity.user.role}`;
+    return wantsJson(c) ? c.json({ error: message }, 403) : c.text(`Forbidden: ${message}`, 403);
+  }
+  return undefined;
 }

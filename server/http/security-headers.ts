@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -40,15 +40,11 @@ export function headerSetsOf(s: Services): HeaderSets {
   return sets;
 }
 
-export function securityHeaders(s: Services): MiddlewareHandler<AppEnv> {
-  const values = Object.entries(headerSetsOf(s).security);
-  return async (c, next) => {
-    await next();
-    // A page from render() was built with them (see there).
-    if (c.get("secured")) return;
-    // On the finished response, c.header() copies the whole Response once per call; setting
-    // its headers in place, as Hono's own secureHeaders does, is cheaper.
-    const headers = c.res.headers;
-    for (const [name, value] of values) headers.set(name, value);
-  };
+/** Adds the security headers to a response that was not built with them (see render.ts's page()). */
+export function withSecurityHeaders(c: Context<AppEnv>, s: Services, res: Response): Response {
+  if (c.get("secured")) return res;
+  // Set in place: c.header() on a finished response copies the whole Response once per call.
+  const { security } = headerSetsOf(s);
+  for (const name in security) res.headers.set(name, security[name]);
+  return res;
 }

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../http/env.ts";
 import { RequestError } from "../http/request-error.ts";
-import { formFields, formFiles, render } from "../http/render.ts";
+import { formFields, formFiles } from "../http/forms.ts";
+import { render } from "../http/render.ts";
 import type { GuardedRoutes } from "../http/routes.ts";
 import { escapeHtml, htmlFormat, logEventStream, logText, resumePoint, type LogStreamSource } from "../logs/sse.ts";
 import type { Services } from "../services.ts";
