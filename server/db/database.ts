@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, realpathSync, watch, writeSync, type FSWatcher } from "node:fs";
 import { createClient, type Client, type InStatement } from "@libsql/client";
 import Libsql from "libsql";
 
@@ -135,23 +135,46 @@ function toRow(columns: string[], values: unknown[]): Record<string, unknown> {
 
 /**
  * Eight random bytes in a file beside the database, rewritten after each write (after its
- * commit, so a reader that sees the old value read before the new rows were visible). Checking
- * it is one pread, no allocation: cheap enough for every request, unlike a query (the driver
- * goes through its own async runtime for each call) or PRAGMA data_version (the same). Random
+ * commit, so a reader that sees the old value read before the new rows were visible). Random
  * rather than a counter, so two processes writing at once cannot both write the same value.
+ *
+ * Reading it costs no system call while the file is watched: a write by this process counts at
+ * once (every Database of the process on the file, see `local`), a write by another process (the
+ * CLI) through the watch. The kernel queues that event during the other process's write, and the
+ * event loop handles ready files in the order they became ready, so the event is handled before
+ * any request sent after the write. Where no watch can be set, or under Deno (whose watch events
+ * arrive later, batched), each read is a pread of the file instead.
  */
 class ChangeStamp {
   #fd: number;
   #buffer = new Uint32Array(2);
   #bytes = new Uint8Array(this.#buffer.buffer);
+  #watcher: FSWatcher | undefined;
+  #changes = 0;
+  #path: string;
+
+  // The ChangeStamps of this process on each file: a write through one moves them all at once.
+  static local = new Map<string, Set<ChangeStamp>>();
 
   constructor(path: string) {
     // Not O_APPEND: Linux would append every positioned write.
     this.#fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    this.#path = realpathSync(path);
     if (readSync(this.#fd, this.#bytes, 0, 8, 0) < 8) this.bump();
+    if (!("Deno" in globalThis)) {
+      try {
+        this.#watcher = watch(path, { persistent: false }, () => this.#changes++);
+        this.#watcher.on("error", () => this.#unwatch());
+      } catch {
+        this.#watcher = undefined;
+      }
+    }
+    const sharing = ChangeStamp.local.get(this.#path) ?? new Set();
+    ChangeStamp.local.set(this.#path, sharing.add(this));
   }
 
   read(): number {
+    if (this.#watcher) return this.#changes;
     if (readSync(this.#fd, this.#bytes, 0, 8, 0) < 8) return -1;
     return (this.#buffer[0] & 0x1fffff) * 0x100000000 + this.#buffer[1];
   }
@@ -159,9 +182,17 @@ class ChangeStamp {
   bump(): void {
     crypto.getRandomValues(this.#bytes);
     writeSync(this.#fd, this.#bytes, 0, 8, 0);
+    for (const stamp of ChangeStamp.local.get(this.#path) ?? [this]) stamp.#changes++;
+  }
+
+  #unwatch(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
   }
 
   close(): void {
+    this.#unwatch();
+    ChangeStamp.local.get(this.#path)?.delete(this);
     closeSync(this.#fd);
   }
 }
