@@ -69,6 +69,16 @@ export class Sessions {
     return { session, user, renewed: false };
   }
 
+  /**
+   * The session for a token and its user, without a promise, when it was read before, nothing was
+   * written since, and it needs neither renewal nor expiry: what almost every signed-in request
+   * finds. Otherwise undefined, and validate() decides.
+   */
+  known(token: string): Readonly<Known> | undefined {
+    const known = this.#recall(token, this.db.changeStamp());
+    return known && this.now() < known.session.expiresAt - RENEW_WITHIN ? known : undefined;
+  }
+
   #recall(token: string, stamp: number): Known | undefined {
     if (stamp !== this.#knownAt) {
       this.#known.clear();

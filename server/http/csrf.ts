@@ -47,8 +47,11 @@ export function csrfToken(c: Context<AppEnv>, s: Services): string {
   return token;
 }
 
-/** The refusal of a state-changing request that does not prove it comes from this server's pages; undefined when it does. */
-export async function refuseForgery(c: Context<AppEnv>, s: Services): Promise<Response | undefined> {
+/**
+ * The refusal of a state-changing request that does not prove it comes from this server's pages;
+ * undefined when it does. A promise only when the token has to be read from a form body.
+ */
+export function refuseForgery(c: Context<AppEnv>, s: Services): Response | undefined | Promise<Response | undefined> {
   if (SAFE_METHODS.has(c.req.method) || c.get("identity")?.via === "api-key") return undefined;
   // An anonymous API call carries no session to abuse; the route's role check answers it (401).
   if (!c.get("identity") && c.req.path.startsWith("/api/")) return undefined;
@@ -57,16 +60,17 @@ export async function refuseForgery(c: Context<AppEnv>, s: Services): Promise<Re
   if (origin && origin !== new URL(c.req.url).origin && origin !== s.publicUrl) {
     return refusal(c, `cross-origin request from ${origin} refused`);
   }
-  const cookie = readCookie(c, s, CSRF_COOKIE);
-  let sent = c.req.header("x-csrf-token");
+  const sent = c.req.header("x-csrf-token");
   if (!sent && /^(application\/x-www-form-urlencoded|multipart\/form-data)/.test(c.req.header("content-type") ?? "")) {
-    const field = (await formBody(c))._csrf;
-    sent = typeof field === "string" ? field : undefined;
+    return formBody(c).then(({ _csrf }) => refuseToken(c, s, typeof _csrf === "string" ? _csrf : undefined));
   }
-  if (!cookie || !sent || !constantTimeEqual(sent, sign(s, cookie))) {
-    return refusal(c, "the form's security token is missing or out of date; reload the page and try again");
-  }
-  return undefined;
+  return refuseToken(c, s, sent);
+}
+
+function refuseToken(c: Context<AppEnv>, s: Services, sent: string | undefined): Response | undefined {
+  const cookie = readCookie(c, s, CSRF_COOKIE);
+  if (cookie && sent && constantTimeEqual(sent, sign(s, cookie))) return undefined;
+  return refusal(c, "the form's security token is missing or out of date; reload the page and try again");
 }
 
 function refusal(c: Context<AppEnv>, message: string): Response {

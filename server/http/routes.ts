@@ -49,23 +49,36 @@ export class GuardedRoutes {
 /**
  * Everything a request goes through, wrapped around its route's handler: who is calling, the
  * CSRF check, the role, then the security headers on the answer. One function rather than a
- * chain of app.use() middleware, because Hono calls a route's only handler directly while a
- * chain costs an async step per layer: for a signed-in page that was most of its time.
+ * chain of app.use() middleware, and each step hands back a promise only when it has to wait:
+ * Hono calls a route's only handler directly, and for a signed-in page every step that is a
+ * promise (an await, an async layer) was a measurable part of its cost.
  */
-function guarded(s: Services, access: Access, handler: RouteHandler) {
-  return async (c: Context<AppEnv>): Promise<Response> => {
+function guarded(s: Services, access: Access, handler: RouteHandler): RouteHandler {
+  return (c) => {
     const started = performance.now();
-    const res = (await identify(c, s)) ?? (await refuseForgery(c, s)) ?? refuseAccess(c, access) ?? (await handler(c));
-    if (res.status >= 500) s.log.error("request.failed", { method: c.req.method, path: c.req.path, status: res.status, ms: Math.round(performance.now() - started) });
-    return withSecurityHeaders(c, s, res);
+    const finish = (res: Response) => {
+      if (res.status >= 500) s.log.error("request.failed", { method: c.req.method, path: c.req.path, status: res.status, ms: Math.round(performance.now() - started) });
+      return withSecurityHeaders(c, s, res);
+    };
+    const from = (step: number): Response | Promise<Response> =>
+      step === CHECKS.length ? then(handler(c), finish) : then(CHECKS[step](c, s, access), (refused) => (refused ? finish(refused) : from(step + 1)));
+    return from(0);
   };
+}
+
+/** What a request passes before its handler, in order: each answers it (a refusal) or lets it go on (undefined). */
+const CHECKS: ((c: Context<AppEnv>, s: Services, access: Access) => Response | undefined | Promise<Response | undefined>)[] = [identify, refuseForgery, refuseAccess];
+
+/** next(value), at once if value is not a promise. */
+function then<T, R>(value: T | Promise<T>, next: (value: T) => R | Promise<R>): R | Promise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 export function wantsJson(c: Context): boolean {
   return c.req.path.startsWith("/api/") || c.req.path === "/health";
 }
 
-function refuseAccess(c: Context<AppEnv>, access: Access): Response | undefined {
+function refuseAccess(c: Context<AppEnv>, _s: Services, access: Access): Response | undefined {
   if (access === "public") return undefined;
   const identity = c.get("identity");
   if (!identity) {
