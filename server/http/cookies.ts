@@ -9,11 +9,27 @@ export function cookieName(base: string, s: Services): string {
   return s.secureCookies ? `__Host-${base}` : base;
 }
 
-/** The Cookie header is parsed once per request, however many cookies are read from it. */
+// A browser sends the same Cookie header with request after request: its parse is remembered
+// (bounded in count and length: ours take ~120 characters), and each request looks it up once
+// however many cookies it reads.
+const jars = new Map<string, Readonly<Record<string, string>>>();
+const JARS_KEPT = 10_000;
+const JAR_HEADER_KEPT = 1024;
+
 export function readCookie(c: Context<AppEnv>, s: Services, base: string): string | undefined {
   let jar = c.get("cookies");
-  if (!jar) c.set("cookies", (jar = parse(c.req.header("cookie") ?? "")));
+  if (!jar) c.set("cookies", (jar = jarOf(c.req.header("cookie") ?? "")));
   return jar[cookieName(base, s)];
+}
+
+function jarOf(header: string): Readonly<Record<string, string>> {
+  if (header.length > JAR_HEADER_KEPT) return parse(header);
+  let jar = jars.get(header);
+  if (!jar) {
+    if (jars.size >= JARS_KEPT) jars.clear();
+    jars.set(header, (jar = Object.freeze(parse(header))));
+  }
+  return jar;
 }
 
 export function writeCookie(c: Context<AppEnv>, s: Services, base: string, value: string, expires?: Date): void {

@@ -13,7 +13,7 @@ export type AppEnv = {
     /** This browser's form token, once a page asked for it (csrf.ts). */
     csrfToken?: string;
     /** The request's cookies, parsed at the first read (cookies.ts). */
-    cookies?: Record<string, string>;
+    cookies?: Readonly<Record<string, string>>;
     /** A cookie was set or cleared (cookies.ts), so render() lets Hono build the page. */
     cookiesWritten?: true;
     /** The response already carries the security headers (render's fast path). */
