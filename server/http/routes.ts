@@ -4,6 +4,7 @@ import type { Services } from "../services.ts";
 import { refuseForgery } from "./csrf.ts";
 import type { AppEnv } from "./env.ts";
 import { identify } from "./identify.ts";
+import { then } from "./maybe-async.ts";
 import { withSecurityHeaders } from "./security-headers.ts";
 
 export interface RouteRule {
@@ -68,11 +69,6 @@ function guarded(s: Services, access: Access, handler: RouteHandler): RouteHandl
 
 /** What a request passes before its handler, in order: each answers it (a refusal) or lets it go on (undefined). */
 const CHECKS: ((c: Context<AppEnv>, s: Services, access: Access) => Response | undefined | Promise<Response | undefined>)[] = [identify, refuseForgery, refuseAccess];
-
-/** next(value), at once if value is not a promise. */
-function then<T, R>(value: T | Promise<T>, next: (value: T) => R | Promise<R>): R | Promise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
 
 export function wantsJson(c: Context): boolean {
   return c.req.path.startsWith("/api/") || c.req.path === "/health";
