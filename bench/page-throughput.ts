@@ -12,7 +12,7 @@ import { FormClient } from "../test/helpers/browser-session.ts";
 import { waitForHealth } from "./lib/health-poll.ts";
 import { cleanup, freePort, installation, median, startServer } from "./lib/harness.ts";
 
-const ROUNDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Number(process.argv[2] ?? 5);
 const SECONDS = Number(process.argv[3] ?? 5);
 const CONNECTIONS = Number(process.argv[4] ?? 32);
 const TARGET_RATIO = 0.5;
