@@ -14,6 +14,8 @@ test("after a build cli/bin.js runs the bundle, and the sources once one of them
   const { sources } = JSON.parse(readFileSync(join(ROOT, "dist/sources.json"), "utf8")) as { sources: string[] };
   for (const source of sources) assert.ok(statSync(join(ROOT, source), { throwIfNoEntry: false })?.isFile(), `dist/sources.json lists "${source}", which is not a file`);
   assert.ok(bundleIsCurrent(), "just built");
+  const nonAscii = readFileSync(join(ROOT, "dist/coder-server.js"), "latin1").match(/[^\x00-\x7f].{0,40}/);
+  assert.is(nonAscii, null, `the bundle is ASCII only, so V8 keeps its source at one byte a character; found ${JSON.stringify(nonAscii?.[0])}`);
   const source = join(ROOT, "server/version.ts");
   const { atime, mtime } = statSync(source);
   utimesSync(source, atime, new Date(Date.now() + 1000));
