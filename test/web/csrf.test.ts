@@ -121,4 +121,15 @@ test("a signed-in browser's API call without the token is still refused", async 
   assert.is(res.status, 403);
 });
 
+test("the CSRF cookie is made by a page that needs a token, not by every anonymous request", async () => {
+  const login = await fetch(`${server.url}/login`);
+  const asset = (await login.text()).match(/src="(\/static\/[^"]+)"/)![1];
+  assert.match(login.headers.get("set-cookie") ?? "", /^cf_csrf=/, "the login form needs one");
+  for (const path of ["/health", asset, "/no-such-page"]) {
+    const res = await fetch(`${server.url}${path}`);
+    await res.arrayBuffer();
+    assert.is(res.headers.get("set-cookie"), null, `${path} (${res.status})`);
+  }
+});
+
 test.run();
