@@ -10,6 +10,7 @@ async function serverAndCli() {
   return {
     server: accountServices(dbs.server, licenseService(dbs.home, {})),
     cli: accountServices(dbs.cli, licenseService(dbs.home, {})),
+    serverDb: dbs.server,
     cliDb: dbs.cli,
     close: dbs.close,
   };
@@ -53,6 +54,32 @@ test("a remembered session still expires on time and is renewed in its last half
     assert.is(renewed?.renewed, true);
     now = renewed!.session.expiresAt + 1;
     assert.is(await sessions.validate(token), null);
+  } finally {
+    await close();
+  }
+});
+
+test("known(): a session at once only once read, while nothing was written, and not when due for renewal", async () => {
+  let now = Date.now();
+  const { server, serverDb, cli, close } = await serverAndCli();
+  try {
+    const user = await cli.users.create({ username: "cy", email: "cy@example.test", name: "Cy", role: "viewer", password: "cy-password-1" });
+    const { token, session } = await cli.sessions.create(user.id);
+    const sessions = server.sessions;
+    assert.is(sessions.known(token), undefined, "never read by this process");
+    await sessions.validate(token);
+    assert.is(sessions.known(token)?.user.username, "cy");
+    assert.is(sessions.known("no-such-token"), undefined);
+
+    await cli.users.setRole(user.id, "developer");
+    assert.is(sessions.known(token), undefined, "a write by another process: read again");
+    assert.is((await sessions.validate(token))?.user.role, "developer");
+
+    const clocked = new Sessions(serverDb, () => now);
+    await clocked.validate(token);
+    assert.ok(clocked.known(token));
+    now = session.expiresAt - 1000;
+    assert.is(clocked.known(token), undefined, "due for renewal: validate() renews it");
   } finally {
     await close();
   }
