@@ -71,7 +71,7 @@ try {
   const page = await client.page("/");
   if (page.res.status !== 200 || !page.html.includes("Signed in as <strong>bench</strong>")) throw new Error(`GET / is not the signed-in dashboard: ${page.res.status}`);
   // The session and the CSRF cookie, as a browser sends them on every page.
-  const cookie = [...client.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  const cookie = client.cookieHeader;
   const pageUrl = `${server.url}/`;
 
   // Warm-up: JIT, database page cache, the Docker status cache.

@@ -21,10 +21,16 @@ export function promptHidden(question: string): Promise<string> {
   });
 }
 
+/** All of standard input, as UTF-8 (chunks joined before decoding, so no character is split). */
+export async function readStdin(ttyHint?: string): Promise<string> {
+  if (ttyHint && process.stdin.isTTY) process.stderr.write(ttyHint);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export async function readStdinLine(): Promise<string> {
-  let data = "";
-  for await (const chunk of process.stdin) data += chunk;
-  const line = data.split(/\r?\n/)[0];
+  const line = (await readStdin()).split(/\r?\n/)[0];
   if (!line) throw new CliError("--password-stdin: nothing was read from standard input");
   return line;
 }

@@ -24,10 +24,11 @@ export interface RemoteFlags {
  * The server and key from flags or CODERFLOW_SERVER / CODERFLOW_API_KEY. A key given on the command
  * line is accepted with a warning: argv is readable by every user of the machine (ps, /proc).
  */
-export function remoteFromFlags(flags: RemoteFlags, env: NodeJS.ProcessEnv = process.env, warn = (m: string) => process.stderr.write(`coder-server: warning: ${m}\n`)): RemoteClient {
+export function remoteFromFlags(flags: RemoteFlags): RemoteClient {
+  const env = process.env;
   const server = flags.server !== undefined ? String(flags.server) : env.CODERFLOW_SERVER;
   if (!server) throw new CliError("no server given: pass --server URL or set CODERFLOW_SERVER", 2);
-  if (flags.apiKey !== undefined) warn("--api-key is visible to other users of this machine in the process list; prefer the CODERFLOW_API_KEY environment variable");
+  if (flags.apiKey !== undefined) process.stderr.write("coder-server: warning: --api-key is visible to other users of this machine in the process list; prefer the CODERFLOW_API_KEY environment variable\n");
   const apiKey = (flags.apiKey !== undefined ? String(flags.apiKey) : env.CODERFLOW_API_KEY)?.trim();
   if (!apiKey) throw new CliError("no API key given: set CODERFLOW_API_KEY (make a key under Your account, or with coder-server api-key create)", 2);
   return new RemoteClient(server, apiKey);
@@ -44,8 +45,6 @@ export interface RequestOptions {
 }
 
 export interface FollowOptions {
-  /** Sent as Last-Event-ID on the first connection too, to start after that event. */
-  lastEventId?: string;
   /** Receives the events each network read completed, in order; returns true to stop following. */
   onEvents(events: SseEvent[]): boolean;
   /** Told before each reconnection, with why and after how long. */
@@ -117,7 +116,7 @@ export class RemoteClient {
    */
   async follow(path: string, opts: FollowOptions): Promise<void> {
     const { initialDelayMs = 500, maxDelayMs = 10_000, giveUpAfterMs = 120_000, idleTimeoutMs = 60_000 } = opts;
-    let lastEventId = opts.lastEventId;
+    let lastEventId: string | undefined;
     let everConnected = false;
     let delay = 0;
     let failingSince: number | undefined;

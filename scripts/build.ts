@@ -6,7 +6,7 @@
 // that are only ever loaded on demand.
 //   npm run build        (also run by `npm install` in a clone, as the prepare script)
 import { build } from "esbuild";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,8 +19,9 @@ const result = await build({
   absWorkingDir: ROOT,
   entryPoints: ["cli/main.ts"],
   outfile: OUT,
+  write: false,
   bundle: true,
-  external: ["@libsql/*", "libsql", "ssh2", "cpu-features", "tsx", "tsx/*"],
+  external: ["@libsql/*", "libsql", "ssh2"],
   // ESM builds where a package has one: a UMD build (jsonc-parser's) requires its parts by
   // computed paths that a bundle cannot follow.
   mainFields: ["module", "main"],
@@ -83,8 +84,8 @@ const result = await build({
 // V8 keeps the bundle's source in memory for lazy compilation, one byte per character only if
 // every character is ASCII, else two: 1.8 MB more. esbuild escapes non-ASCII text (its default
 // charset) except inside regular expression literals, where a \uXXXX escape means the same.
-const code = readFileSync(OUT, "utf8");
-writeFileSync(OUT, code.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, result.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`));
 
 // Only files: the plugins' stand-ins (namespace:path) are not, and cli/bin.js stats each entry.
 const sources = Object.keys(result.metafile.inputs).filter((input) => !/^[a-z-]+:/.test(input));

@@ -175,8 +175,6 @@ export async function openServices(opts: RuntimeOptions): Promise<Services> {
 /** Work that runs beside the web app: setup repository loading and watching, scheduled rebuilds. */
 export async function startBackgroundWork(s: Services): Promise<() => Promise<void>> {
   await s.builds.failInterrupted();
-  // Expired sessions are deleted when presented; these are the ones nobody came back with.
-  await s.sessions.purgeExpired();
   await s.registry.reload();
   s.registry.watch();
   s.scheduler.start();
@@ -184,6 +182,8 @@ export async function startBackgroundWork(s: Services): Promise<() => Promise<vo
   const cleanupMs = containerCleanupHours(process.env.CONTAINER_CLEANUP_HOURS) * 3_600_000;
   const sweeper = setInterval(() => {
     s.runner.sweep(cleanupMs).catch((err) => s.log.warn("tasks.sweep_failed", { error: (err as Error).message }));
+    // Expired sessions are deleted when presented; these are the ones nobody came back with.
+    s.sessions.purgeExpired().catch((err) => s.log.warn("sessions.purge_failed", { error: (err as Error).message }));
   }, Math.min(cleanupMs, 10 * 60_000));
   sweeper.unref();
   return async () => {

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitForHealth } from "./health-poll.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "cli/bin.js");
@@ -54,10 +55,7 @@ export async function startServer(inst: Installation, extraEnv: Record<string, s
   child.stdout!.resume();
   child.stderr!.resume();
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForHealth(url, { timeoutMs: 15_000, exited: new Promise((resolve) => child.once("exit", resolve)) });
   return {
     url,
     child,

@@ -3,30 +3,12 @@ import { readFileSync } from "node:fs";
 import { CliError } from "../errors.ts";
 import { remoteFromFlags, type RemoteClient, type SseEvent } from "../remote.ts";
 import { printTable } from "../table.ts";
+import type { taskJson } from "../../server/tasks/present.ts";
+import { isFinished, TASK_STATES, type TaskStatus } from "../../server/tasks/tasks.ts";
+import { readStdin } from "../prompt.ts";
 
 /** A task as GET /api/tasks/:id sends it. */
-interface ApiTask {
-  id: number | string;
-  environment: string;
-  agent: string;
-  model: string | null;
-  status: string;
-  reason: string | null;
-  exit_code: number | null;
-  created_by: string | number;
-  created_at: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  instructions: string;
-  summary: string | null;
-  commit_message: string | null;
-  usage?: { tokens_in?: number; tokens_out?: number; cost_usd?: number };
-  files_changed?: string[];
-  url?: string;
-}
-
-const STATES = ["queued", "preparing", "running", "completed", "failed", "cancelled", "interrupted"];
-const FINISHED = ["completed", "failed", "cancelled", "interrupted"];
+type ApiTask = ReturnType<typeof taskJson>;
 
 interface TaskFlags {
   server?: string;
@@ -82,7 +64,7 @@ const actions: Record<string, Action> = {
     flags: ["status", "env", "agent", "mine", "json"],
     args: 0,
     async run(remote, _args, flags) {
-      if (flags.status !== undefined && !STATES.includes(String(flags.status))) throw new CliError(`--status must be one of ${STATES.join(", ")}`, 2);
+      if (flags.status !== undefined && !(TASK_STATES as readonly string[]).includes(String(flags.status))) throw new CliError(`--status must be one of ${TASK_STATES.join(", ")}`, 2);
       const query = new URLSearchParams();
       if (flags.status !== undefined) query.set("status", String(flags.status));
       if (flags.env !== undefined) query.set("environment", String(flags.env));
@@ -192,7 +174,7 @@ async function instructions(args: string[], file: string | undefined, fromStdin:
   const sources = [args.length > 0, file !== undefined, fromStdin].filter(Boolean).length;
   if (sources !== 1) throw new CliError(`give the instructions one way: as an argument, with --file PATH, or "-" for standard input`, 2);
   let text: string;
-  if (fromStdin || file === "-") text = await readStdin();
+  if (fromStdin || file === "-") text = await readStdin("Reading the instructions from standard input; end with Ctrl-D.\n");
   else if (file !== undefined) {
     try {
       text = readFileSync(String(file), "utf8");
@@ -202,13 +184,6 @@ async function instructions(args: string[], file: string | undefined, fromStdin:
   } else text = args.join(" ");
   if (!text.trim()) throw new CliError("the instructions are empty", 2);
   return text;
-}
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write("Reading the instructions from standard input; end with Ctrl-D.\n");
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Repeated `--flag key=value` as an object; values may contain "=". */
@@ -259,7 +234,7 @@ async function followLogs(remote: RemoteClient, id: string): Promise<string> {
     },
     onReconnect: (reason, delayMs) => process.stderr.write(`coder-server: ${reason}; resuming ${delayMs ? `in ${delayMs / 1000} s` : "now"}\n`),
   });
-  if (last && FINISHED.includes(last.status)) return last.status;
+  if (last && isFinished(last.status as TaskStatus)) return last.status;
   return (await remote.json<ApiTask>(taskPath(id), { notFound: noSuchTask(remote, id) })).status;
 }
 

@@ -1,3 +1,4 @@
+import { BoundedMap } from "../bounded-map.ts";
 import type { Database } from "../db/database.ts";
 import { generateToken, hashToken } from "./tokens.ts";
 import { toUser, userColumnsOf, type User } from "./users.ts";
@@ -12,7 +13,6 @@ export interface Session {
   expiresAt: number;
 }
 
-const CACHED_SESSIONS = 10_000;
 
 interface Known {
   session: Session;
@@ -29,7 +29,7 @@ interface Known {
  * CLI in another process, is a write, so it still takes effect at the next request.
  */
 export class Sessions {
-  #known = new Map<string, Known>();
+  #known = new BoundedMap<string, Known>(10_000);
   #knownAt = -1;
 
   constructor(
@@ -96,10 +96,7 @@ export class Sessions {
     if (!row) return undefined;
     const user = toUser(row);
     const known = { session: { id, userId: user.id, expiresAt: Number(row.session_expires_at) }, user };
-    if (stamp === this.#knownAt) {
-      if (this.#known.size >= CACHED_SESSIONS) this.#known.clear();
-      this.#known.set(token, known);
-    }
+    if (stamp === this.#knownAt) this.#known.set(token, known);
     return known;
   }
 

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "../db/database.ts";
 import { RequestError } from "../http/request-error.ts";
-import { nullableNumber, nullableString } from "../db/values.ts";
+import { nullableNumber, nullableString, updateById } from "../db/values.ts";
 import { BASE_LATEST } from "../docker/base-image.ts";
 import { ImageBuildError } from "../docker/build-log.ts";
 import type { DockerEngine } from "../docker/engine.ts";
@@ -154,22 +154,31 @@ export class Builds {
     return join(this.deps.cacheDir, environment, contextRepoDir(repo));
   }
 
+  /**
+   * Where tasks' branches of that repository are fetched: a bare repository beside the build
+   * context rather than the checkout, whose .git is copied into the image (a fetched ref there
+   * would make the next rebuild miss the cache and carry the branch into the image).
+   */
+  branchStoreDir(environment: string, repo: RepoConfig): string {
+    return join(this.deps.cacheDir, ".branches", environment, `${contextRepoDir(repo)}.git`);
+  }
+
 
   /** What the log stream's status events say of a build. */
+  status(build: Build): Record<string, unknown> {
+    return { status: build.status, error: build.error, tag: build.tag, progress: this.#progress.get(build.id) ?? null };
+  }
+
+  /** The same, read afresh. */
   async statusOf(id: number): Promise<Record<string, unknown>> {
-    const build = (await this.get(id))!;
-    return { status: build.status, error: build.error, tag: build.tag, progress: this.#progress.get(id) ?? null };
+    return this.status((await this.get(id))!);
   }
 
   async #setStatus(id: number, fields: Partial<Build>): Promise<void> {
-    const keys = Object.keys(fields);
-    const value = (k: string) => {
-      const v = (fields as Record<string, unknown>)[k];
-      return (v !== null && typeof v === "object" ? JSON.stringify(v) : v) as string | number | null;
-    };
-    await this.deps.db.run(`UPDATE builds SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`, [...keys.map(value), id]);
+    const { sql, args } = updateById("builds", id, fields);
+    await this.deps.db.run(sql, args);
     const build = await this.get(id);
-    if (build) this.deps.logs.publishStatus(buildStream(id), await this.statusOf(id));
+    if (build) this.deps.logs.publishStatus(buildStream(id), this.status(build));
   }
 
   async #finish(id: number, fields: Partial<Build>): Promise<void> {
@@ -188,7 +197,10 @@ export class Builds {
       const step = line.match(/^Step (\d+)\/(\d+) : /);
       if (step) {
         this.#progress.set(build.id, { step: Number(step[1]), total: Number(step[2]) });
-        void this.statusOf(build.id).then((status) => this.deps.logs.publishStatus(stream, status));
+        this.statusOf(build.id).then(
+          (status) => this.deps.logs.publishStatus(stream, status),
+          (err) => this.deps.log.error("build.status_failed", { build: build.id, error: (err as Error).message }),
+        );
       }
       lastWrite = this.deps.logs
         .append(stream, [redactor.redact(line)])
@@ -215,7 +227,8 @@ export class Builds {
       for (const repo of config.repos) heads[repo.name] = await updateCheckout(repo, this.checkoutDir(env.name, repo), say);
       const labels = { "coderflow.environment": env.name };
       let imageId: string;
-      if (buildSecrets.length === 0 || postCloneCommands(config).length === 0) {
+      const actions = postCloneCommands(config);
+      if (buildSecrets.length === 0 || actions.length === 0) {
         await writeFile(join(contextDir, "Dockerfile"), environmentDockerfile(config, { baseImage }));
         ({ imageId } = await this.deps.engine.buildImage({ contextDir, tag, labels, onLine: say }));
       } else {
@@ -225,7 +238,7 @@ export class Builds {
         const actionsImage = await runPostCloneWithSecrets({
           engine: this.deps.engine,
           image: repos.imageId,
-          commands: postCloneCommands(config),
+          commands: actions,
           secrets: Object.fromEntries(buildSecrets.map((s) => [s.target, s.value])),
           repo: config.image_name,
           cacheKeySecret: this.deps.cacheKeySecret,

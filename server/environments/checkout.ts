@@ -9,7 +9,8 @@ const exec = promisify(execFile);
 
 export class CheckoutError extends Error {}
 
-async function git(args: string[], cwd?: string): Promise<string> {
+/** Runs git without a prompt; a failure is a CheckoutError whose message names no credential. */
+export async function git(args: string[], cwd?: string): Promise<string> {
   try {
     const { stdout } = await exec("git", args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
     return stdout.trim();

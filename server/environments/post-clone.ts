@@ -19,7 +19,7 @@ export class PostCloneError extends Error {}
  */
 export async function runPostCloneWithSecrets(opts: {
   engine: DockerEngine;
-  /** The image with the repositories in place. */
+  /** The id of the image with the repositories in place. */
   image: string;
   commands: string[];
   secrets: Record<string, string>;
@@ -29,9 +29,8 @@ export async function runPostCloneWithSecrets(opts: {
   onLine: (line: string) => void;
 }): Promise<string> {
   const docker = opts.engine.docker;
-  const below = await docker.getImage(opts.image).inspect();
   const key = createHmac("sha256", opts.cacheKeySecret)
-    .update(JSON.stringify([below.Id, opts.commands, Object.entries(opts.secrets).sort()]))
+    .update(JSON.stringify([opts.image, opts.commands, Object.entries(opts.secrets).sort()]))
     .digest("hex");
   const [cached] = await docker.listImages({ filters: { label: [`${CACHE_LABEL}=${key}`] } });
   if (cached) {
@@ -39,18 +38,19 @@ export async function runPostCloneWithSecrets(opts: {
     return cached.Id;
   }
   const script = ["set -e", `set -a; . ${SECRETS_FILE}; set +a; rm -f ${SECRETS_FILE}`, ...opts.commands.map((c) => `echo "+ ${c.replace(/["\\$`]/g, "\\$&")}"\n${c}`)].join("\n");
-  const container = await docker.createContainer({ Image: below.Id, Cmd: ["bash", "-c", script], User: "coder", WorkingDir: "/workspace", Tty: false });
+  const container = await docker.createContainer({ Image: opts.image, Cmd: ["bash", "-c", script], User: "coder", WorkingDir: "/workspace", Tty: false });
   try {
     const body = Object.entries(opts.secrets).map(([k, v]) => `${k}=${shellQuote(v)}\n`).join("");
     await container.putArchive(await tarOf([{ path: SECRETS_FILE, content: body, mode: 0o400 }]), { path: "/" });
     const output = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
-    const sink = lineSplitter(opts.onLine);
+    // One splitter per stream, so a partial line of one is never joined to the other's.
+    const sinks = [lineSplitter(opts.onLine), lineSplitter(opts.onLine)];
     const ended = new Promise<void>((resolve) => output.on("end", resolve).on("close", resolve));
-    docker.modem.demuxStream(output, sink as never, sink as never);
+    docker.modem.demuxStream(output, sinks[0] as never, sinks[1] as never);
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await ended;
-    sink.end();
+    for (const sink of sinks) sink.end();
     if (StatusCode !== 0) throw new PostCloneError(`a post_clone_action failed with exit code ${StatusCode}`);
     const committed = (await container.commit({
       repo: opts.repo,

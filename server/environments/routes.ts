@@ -104,7 +104,7 @@ export function environmentRoutes(r: GuardedRoutes, s: Services): void {
     const finished = build.status === "succeeded" || build.status === "failed";
     // Without JavaScript the page shows the log so far; with htmx it streams the rest.
     const lines = await s.logs.read(buildStream(build.id), 0, 20_000);
-    return render(c, s, "environments/build", { build, status: await s.builds.statusOf(build.id), lines, finished, lastSeq: lines.at(-1)?.seq ?? 0 });
+    return render(c, s, "environments/build", { build, status: s.builds.status(build), lines, finished, lastSeq: lines.at(-1)?.seq ?? 0 });
   });
 
   r.get("/builds/:id/log/stream", "viewer", async (c) => {

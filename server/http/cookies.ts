@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { parse } from "hono/utils/cookie";
+import { BoundedMap } from "../bounded-map.ts";
 import type { Services } from "../services.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -12,8 +13,7 @@ export function cookieName(base: string, s: Services): string {
 // A browser sends the same Cookie header with request after request: its parse is remembered
 // (bounded in count and length: ours take ~120 characters), and each request looks it up once
 // however many cookies it reads.
-const jars = new Map<string, Readonly<Record<string, string>>>();
-const JARS_KEPT = 10_000;
+const jars = new BoundedMap<string, Readonly<Record<string, string>>>(10_000);
 const JAR_HEADER_KEPT = 1024;
 
 export function readCookie(c: Context<AppEnv>, s: Services, base: string): string | undefined {
@@ -25,10 +25,7 @@ export function readCookie(c: Context<AppEnv>, s: Services, base: string): strin
 function jarOf(header: string): Readonly<Record<string, string>> {
   if (header.length > JAR_HEADER_KEPT) return parse(header);
   let jar = jars.get(header);
-  if (!jar) {
-    if (jars.size >= JARS_KEPT) jars.clear();
-    jars.set(header, (jar = Object.freeze(parse(header))));
-  }
+  if (!jar) jars.set(header, (jar = Object.freeze(parse(header))));
   return jar;
 }
 

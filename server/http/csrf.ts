@@ -3,6 +3,7 @@ import { hmac } from "@oslojs/crypto/hmac";
 import { SHA256 } from "@oslojs/crypto/sha2";
 import { encodeHexLowerCase } from "@oslojs/encoding";
 import { constantTimeEqual, generateToken } from "../auth/tokens.ts";
+import { BoundedMap } from "../bounded-map.ts";
 import type { Services } from "../services.ts";
 import { readCookie, writeCookie } from "./cookies.ts";
 import type { AppEnv } from "./env.ts";
@@ -19,17 +20,13 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 // A browser sends the same cookie with every request: its signature is remembered (bounded)
 // instead of computing an HMAC in JavaScript each time.
-const signatures = new WeakMap<Services, Map<string, string>>();
+const signatures = new WeakMap<Services, BoundedMap<string, string>>();
 
 function sign(s: Services, value: string): string {
   let signed = signatures.get(s);
-  if (!signed) signatures.set(s, (signed = new Map()));
+  if (!signed) signatures.set(s, (signed = new BoundedMap(10_000)));
   let token = signed.get(value);
-  if (token === undefined) {
-    token = encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)));
-    if (signed.size >= 10_000) signed.clear();
-    signed.set(value, token);
-  }
+  if (token === undefined) signed.set(value, (token = encodeHexLowerCase(hmac(SHA256, s.secret, new TextEncoder().encode(value)))));
   return token;
 }
 

@@ -1,15 +1,14 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Build, Builds } from "../environments/builds.ts";
+import { CheckoutError, git } from "../environments/checkout.ts";
 import { repoPath } from "../environments/dockerfile.ts";
 import type { RepoConfig } from "../environments/schema.ts";
+import { ATTACHMENT_DIR } from "./attachments.ts";
 
-const exec = promisify(execFile);
-
-export const BRANCH_BUNDLE_DIR = "/task-input/.branches";
+const BRANCH_BUNDLE_DIR = `${ATTACHMENT_DIR}/.branches`;
 
 export class BranchError extends Error {}
 
@@ -23,9 +22,10 @@ export interface BranchCheckout {
 }
 
 /**
- * A task on another branch than the image's: the server fetches it into its own checkout (the
- * credentials stay on the server) and hands the container a bundle of only the commits the
- * image does not already have, so the work does not grow with the repository's history.
+ * A task on another branch than the image's: the server fetches it (the credentials stay on the
+ * server) into a store that borrows the build checkout's objects, and hands the container a
+ * bundle of only the commits the image does not already have, so the work does not grow with
+ * the repository's history.
  */
 export async function prepareBranches(opts: {
   builds: Builds;
@@ -39,26 +39,26 @@ export async function prepareBranches(opts: {
   for (const [name, branch] of Object.entries(opts.branches)) {
     const repo = opts.repos.find((r) => r.name === name);
     if (!repo || branch === repo.branch) continue;
-    const dir = opts.builds.checkoutDir(opts.environment, repo);
+    const store = await branchStore(opts.builds.branchStoreDir(opts.environment, repo), opts.builds.checkoutDir(opts.environment, repo));
     const ref = `refs/coderflow/${branch}`;
-    const git = (...args: string[]) => exec("git", ["-C", dir, ...args], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } });
     try {
-      await git("fetch", "--quiet", "--no-write-fetch-head", repo.url, `+refs/heads/${branch}:${ref}`);
+      await git(["fetch", "--quiet", "--no-write-fetch-head", repo.url, `+refs/heads/${branch}:${ref}`], store);
     } catch (err) {
-      throw new BranchError(`repository "${name}" has no branch "${branch}" (or its remote cannot be reached): ${String((err as { stderr?: string }).stderr ?? err).trim().split("\n").at(-1)}`);
+      if (!(err instanceof CheckoutError)) throw err;
+      throw new BranchError(`repository "${name}" has no branch "${branch}" (or its remote cannot be reached): ${err.message}`);
     }
-    const commit = (await git("rev-parse", ref)).stdout.trim();
+    const commit = await git(["rev-parse", ref], store);
     const baked = opts.build.repo_heads[name];
     const tmp = await mkdtemp(join(tmpdir(), "coderflow-bundle-"));
     try {
       const file = join(tmp, "branch.bundle");
       let bundle: string | null = `${BRANCH_BUNDLE_DIR}/${name}.bundle`;
       try {
-        await git("bundle", "create", "--quiet", file, ref, ...(baked ? ["--not", baked] : []));
+        await git(["bundle", "create", "--quiet", file, ref, ...(baked ? ["--not", baked] : [])], store);
         files.push({ path: bundle, content: new Uint8Array(await readFile(file)) });
       } catch (err) {
         // Every commit of the branch is in the image already.
-        if (!/empty bundle/i.test(String((err as { stderr?: string }).stderr))) throw err;
+        if (!(err instanceof CheckoutError && /empty bundle/i.test(err.message))) throw err;
         bundle = null;
       }
       checkouts.push({ dir: `/workspace/${repoPath(repo)}`, branch, commit, bundle });
@@ -67,4 +67,18 @@ export async function prepareBranches(opts: {
     }
   }
   return { checkouts, files };
+}
+
+/** A bare repository at `dir` that reads the checkout's objects (so `--not <baked>` resolves) and stores only what it fetches. */
+async function branchStore(dir: string, checkout: string): Promise<string> {
+  if (!existsSync(join(dir, "HEAD"))) {
+    await mkdir(dir, { recursive: true });
+    await git(["init", "--quiet", "--bare", dir]);
+  }
+  await writeFile(join(dir, "objects", "info", "alternates"), `${join(checkout, ".git", "objects")}\n`);
+  // A shallow checkout (git_depth): its history ends where its shallow file says.
+  const shallow = join(checkout, ".git", "shallow");
+  if (existsSync(shallow)) await copyFile(shallow, join(dir, "shallow"));
+  else await rm(join(dir, "shallow"), { force: true });
+  return dir;
 }

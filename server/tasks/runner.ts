@@ -310,7 +310,7 @@ export class TaskRunner {
     const containerId = await this.d.containers.create({
       image,
       command: ["bash", WRAPPER_PATH],
-      env: { ...this.d.agentEnv, ...invocation.env, ...envSecrets(secrets), TZ: config.timezone, HOME: "/home/coder" },
+      env: { ...this.d.agentEnv, ...invocation.env, ...envSecrets(secrets), TZ: config.timezone, HOME: DEFAULT_HOME },
       labels: { "coderflow.installation": this.d.installation, "coderflow.task": String(id) },
       memory: config.resources.memory,
       cpus: config.resources.cpus,
@@ -425,14 +425,13 @@ export class TaskRunner {
     const outputs = await this.d.containers.readFiles(containerId, "/task-output", OUTPUT_LIMIT);
     const diff = redactor.redact([...outputs].filter(([name]) => /^diffs\/[^/]+\.diff$/.test(name)).map(([, text]) => text).join(""));
     const files = (outputs.get("files-changed.txt") ?? "").split("\n").filter(Boolean);
-    await this.d.tasks.update(id, {
+    const latest = await this.d.tasks.update(id, {
       ...usage,
       diff: diff || null,
       files_changed: files,
       summary: outputs.has("summary.md") ? redactor.redact(outputs.get("summary.md")!) : null,
       commit_message: outputs.has("commit-message.txt") ? redactor.redact(outputs.get("commit-message.txt")!.trim()) : null,
     });
-    const latest = (await this.d.tasks.get(id))!;
     const env2 = this.d.registry.get(task.environment)?.config;
     if (latest.cancel_requested_by) await this.#finish(id, "cancelled", `cancelled by ${latest.cancel_requested_by}`, exit.exitCode);
     else if (timedOut) await this.#finish(id, "failed", `timed out after ${env2?.resources.timeout_minutes ?? "?"} minutes`, exit.exitCode);

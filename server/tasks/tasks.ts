@@ -1,5 +1,5 @@
 import type { Database } from "../db/database.ts";
-import { nullableNumber, nullableString } from "../db/values.ts";
+import { nullableNumber, nullableString, updateById } from "../db/values.ts";
 
 export const TASK_STATES = ["queued", "preparing", "running", "completed", "failed", "cancelled", "interrupted"] as const;
 export type TaskStatus = (typeof TASK_STATES)[number];
@@ -171,9 +171,9 @@ export class TaskStore {
   }
 
   async update(id: number, fields: Partial<Omit<Task, "id" | "created_by_name">>): Promise<Task> {
-    const entries = Object.entries(fields).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : typeof v === "boolean" ? Number(v) : v] as const);
-    if (entries.length) {
-      await this.db.run(`UPDATE tasks SET ${entries.map(([k]) => `${k} = ?`).join(", ")} WHERE id = ?`, [...entries.map(([, v]) => v as string | number | null), id]);
+    if (Object.keys(fields).length) {
+      const { sql, args } = updateById("tasks", id, fields);
+      await this.db.run(sql, args);
     }
     return (await this.get(id))!;
   }

@@ -1,4 +1,5 @@
 import { Eta } from "eta/core";
+import { BoundedMap } from "../bounded-map.ts";
 
 /**
  * Eta over templates held in memory: the entry point reads views/ once, so rendering
@@ -6,7 +7,7 @@ import { Eta } from "eta/core";
  */
 export class Views {
   #eta: Eta;
-  #last = new Map<string, { data: Record<string, unknown>; html: string }>();
+  #last = new BoundedMap<string, { data: Record<string, unknown>; html: string }>(1000);
 
   constructor(templates: Map<string, string>) {
     this.#eta = new Eta({ autoEscape: true, autoTrim: false, cache: true, useWith: false, varName: "it" });
@@ -32,7 +33,6 @@ export class Views {
     const last = this.#last.get(key);
     if (last && sameValues(last.data, data)) return last.html;
     const html = this.render(name, data);
-    if (this.#last.size >= 1000) this.#last.clear();
     this.#last.set(key, { data, html });
     return html;
   }

@@ -58,7 +58,7 @@ async function heldLogin(port: number, username: string, password: string) {
     socket.on("error", reject);
     socket.on("close", () => resolve(received));
   });
-  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = client.cookieHeader;
   socket.write(
     `POST /login HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nCookie: ${cookie}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
   );

@@ -30,11 +30,14 @@ test.before(reported(async () => {
 }));
 
 test.after(async () => {
-  await removeEnvironmentImages(s.engine, NAME).catch(() => undefined);
-  await s?.close();
-  await http?.close();
-  setup?.remove();
-  origin?.remove();
+  try {
+    if (s) await removeEnvironmentImages(s.engine, NAME).catch(() => undefined);
+  } finally {
+    await s?.close();
+    await http?.close();
+    setup?.remove();
+    origin?.remove();
+  }
 });
 
 async function storedLines(id: number): Promise<string> {

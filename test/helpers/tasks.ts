@@ -66,6 +66,11 @@ export class TaskApi {
     return text === "" ? [] : text.replace(/\n$/, "").split("\n");
   }
 
+  /** Follows the task's event stream until it has printed `line` (the task is then running for sure), and hangs up. */
+  printed(id: number, line: string): Promise<SseCapture> {
+    return readEventStream(`${this.url}/api/tasks/${id}/logs/stream`, { headers: this.auth, stopWhen: (events) => events.some((e) => e.event === "log" && e.data === line) });
+  }
+
   /** Follows the task's event stream until the server ends it (the task finished), then reads the task. */
   async finished(id: number, timeoutMs = 30_000): Promise<TaskJson & { stream: SseCapture }> {
     const stream = await readEventStream(`${this.url}/api/tasks/${id}/logs/stream`, { headers: this.auth, timeoutMs });

@@ -1,7 +1,6 @@
 // Cancelling, timeouts, memory limits and the one-run-per-task rule, against the real engine.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, TaskApi, taskContainers, type TaskHarness } from "../helpers/tasks.ts";
 import { eventually } from "../helpers/wait.ts";
 import { reported } from "../helpers/hooks.ts";
@@ -14,11 +13,6 @@ let quick: string;
 let admin: TaskApi;
 
 const LONG = "echo started; sleep 60; echo never printed";
-
-/** Resolves once the task has printed `line`: it is then running for sure. */
-async function printed(api: TaskApi, id: number, line: string): Promise<void> {
-  await readEventStream(`${api.url}/api/tasks/${id}/logs/stream`, { headers: api.auth, stopWhen: (events) => events.some((e) => e.event === "log" && e.data === line) });
-}
 
 const count = (lines: string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
 
@@ -44,7 +38,7 @@ test.after(async () => {
 test("with both slots busy a third task waits queued, and cancelling it ends it without ever starting a container", async () => {
   const a = await h.dev.submit(small, LONG);
   const b = await h.dev.submit(small, LONG);
-  await Promise.all([printed(h.dev, a, "started"), printed(h.dev, b, "started")]);
+  await Promise.all([h.dev.printed(a, "started"), h.dev.printed(b, "started")]);
   const c = await h.dev.submit(small, "echo should not run");
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.is((await h.dev.task(c)).status, "queued");

@@ -7,7 +7,6 @@ import * as assert from "uvu/assert";
 import type { DockerEngine } from "../../server/docker/engine.ts";
 import { signedInClient } from "../helpers/browser-session.ts";
 import { engineWithBaseImage } from "../helpers/environments.ts";
-import { readEventStream } from "../helpers/sse.ts";
 import { startTestServer, tempHome, type TestServer } from "../helpers/server.ts";
 import { removeTaskContainers, TaskApi, taskSetup } from "../helpers/tasks.ts";
 import { reported } from "../helpers/hooks.ts";
@@ -35,7 +34,7 @@ test.before(reported(async () => {
     api = new TaskApi(healthy.url, await healthy.apiKey("dev"));
     await api.build(fixture.names[0]);
     orphan = await api.submit(fixture.names[0], "echo running; sleep 60");
-    await readEventStream(`${healthy.url}/api/tasks/${orphan}/logs/stream`, { headers: api.auth, stopWhen: (events) => events.some((e) => e.data === "running") });
+    await api.printed(orphan, "running");
   } finally {
     await healthy.stop();
   }

@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { readEventStream } from "../helpers/sse.ts";
 import { startTaskHarness, type TaskHarness } from "../helpers/tasks.ts";
 import { reported } from "../helpers/hooks.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const test = suite("Docker daemon restart");
 const PID_FILE = "/var/run/docker.pid";
@@ -23,31 +23,22 @@ test.after(async () => {
   await h?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 const health = async () => (await fetch(`${h.server.url}/health`)).json();
 
 test("a task in flight when the daemon stops ends interrupted; the server says so, keeps serving, and recovers", async () => {
   const env = h.environments[0];
   const id = await h.dev.submit(env, "echo started; for i in $(seq 1 600); do echo tick $i; sleep 0.1; done");
-  await readEventStream(`${h.server.url}/api/tasks/${id}/logs/stream`, { headers: h.dev.auth, stopWhen: (events) => events.some((e) => e.data === "started") });
+  await h.dev.printed(id, "started");
 
   assert.ok(existsSync(PID_FILE), `${PID_FILE} exists (dockerd started by scripts/ensure-docker.sh)`);
   const pid = Number(readFileSync(PID_FILE, "utf8"));
   try {
     process.kill(pid, "SIGTERM");
-    await until("dockerd to exit", () => {
+    await eventually("dockerd to exit", 60_000, () => {
       try {
         process.kill(pid, 0);
-        return false;
+        return undefined;
       } catch {
         return true;
       }
@@ -56,14 +47,14 @@ test("a task in flight when the daemon stops ends interrupted; the server says s
     const done = await h.dev.finished(id, 60_000);
     assert.is(done.status, "interrupted", `${done.status}: ${done.reason}`);
     assert.match(done.reason ?? "", /Docker/);
-    await until("/health to report Docker down", async () => (await health()).docker.ok === false, 10_000);
+    await eventually("/health to report Docker down", 10_000, async () => (await health()).docker.ok === false || undefined);
     const page = await (await h.dev.fetch("/")).text();
     assert.match(page, "Docker is unreachable");
   } finally {
     execFileSync("bash", ["scripts/ensure-docker.sh"], { stdio: "inherit" });
   }
 
-  await until("/health to report Docker back", async () => (await health()).docker.ok === true, 30_000);
+  await eventually("/health to report Docker back", 30_000, async () => (await health()).docker.ok === true || undefined);
   const next = await h.dev.submit(env, "echo back again");
   const after = await h.dev.finished(next, 60_000);
   assert.is(after.status, "completed", after.reason ?? "");

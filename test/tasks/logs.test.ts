@@ -33,7 +33,7 @@ test.before(reported(async () => {
   id = await h.dev.submit(h.environments[0], SCRIPT);
   const url = `${h.server.url}/api/tasks/${id}/logs/stream`;
   // Hang up once line 500 has arrived: the socket is destroyed mid-stream, as by a dropped connection.
-  const first = await readEventStream(url, { headers: h.viewer.auth, stopWhen: (events) => events.some((e) => e.data === "line 500") });
+  const first = await h.viewer.printed(id, "line 500");
   assert.not.ok(first.closedByServer);
   firstRead = first.events;
   resumedFrom = Number(logEvents(firstRead).at(-1)!.id);
@@ -99,7 +99,7 @@ test("the task page and its live-log stream show a script tag from the log as te
   assert.ok(shownLines(html).includes(TAG), "the line is on the page, escaped");
   assert.not.ok(html.includes(TAG));
 
-  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = client.cookieHeader;
   const stream = await readEventStream(`${h.server.url}/tasks/${id}/log/stream?after=0`, { headers: { cookie } });
   assert.ok(shownLines(stream.raw).includes(TAG), "the line is in the stream, escaped");
   assert.not.ok(stream.raw.includes(TAG));

@@ -8,7 +8,6 @@ import { CliProcess, runCli } from "../helpers/cli.ts";
 import { engineWithBaseImage } from "../helpers/environments.ts";
 import { freePort } from "../helpers/ports.ts";
 import { tempHome } from "../helpers/server.ts";
-import { readEventStream } from "../helpers/sse.ts";
 import { removeTaskContainers, TaskApi, taskContainers, taskSetup } from "../helpers/tasks.ts";
 import { reported } from "../helpers/hooks.ts";
 
@@ -67,12 +66,9 @@ test("after kill -9 mid-task the next start reattaches: the task completes and i
   const counting = await api.submit(fixture.names[0], NUMBERED);
   const doomed = await api.submit(fixture.names[0], "echo waiting; sleep 60");
 
-  const seen = await readEventStream(`${api.url}/api/tasks/${counting}/logs/stream`, {
-    headers: api.auth,
-    stopWhen: (events) => events.some((e) => e.data === "n 20"),
-  });
+  const seen = await api.printed(counting, "n 20");
   assert.not.ok(seen.closedByServer);
-  await readEventStream(`${api.url}/api/tasks/${doomed}/logs/stream`, { headers: api.auth, stopWhen: (events) => events.some((e) => e.data === "waiting") });
+  await api.printed(doomed, "waiting");
 
   first.child.kill("SIGKILL");
   const exit = await first.exited;

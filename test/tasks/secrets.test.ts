@@ -90,7 +90,7 @@ test("no secret value in the stored log, the event streams, the diff, the API JS
   const { html } = await client.page(`/tasks/${id}`);
   assert.match(html, "[redacted]");
   assertNoSecret("the task page", html);
-  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  const cookie = client.cookieHeader;
   assertNoSecret("the page's event stream", (await readEventStream(`${h.server.url}/tasks/${id}/log/stream?after=0`, { headers: { cookie } })).raw);
 });
 
